@@ -75,6 +75,7 @@ class Settings:
     audience: str = "gsi"
     lang: str = "it"
     actor: str = field(default_factory=lambda: os.environ.get("USER") or "analista")
+    reports_root: Path = field(default_factory=lambda: Path("reports").resolve())
 
     def __post_init__(self):
         if self.audience not in AUDIENCES:
@@ -87,6 +88,16 @@ class Settings:
     def run_dir(self) -> Path:
         """Files passed between notebooks of one run (never confidential in clear)."""
         return self.data_dir / "runs" / self.period
+
+    @property
+    def reports_dir(self) -> Path:
+        """Executed notebooks and exports of this period: ``reports/<period>/``."""
+        return self.reports_root / self.period
+
+    @property
+    def release_dir(self) -> Path:
+        """Disclosure-controlled release of this period: ``release/<period>/``."""
+        return self.reports_root.parent / "release" / self.period
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -140,6 +151,8 @@ def load_settings(data_dir: str | os.PathLike | None = None,
             raise ConfigError(f"file di configurazione non valido {path}: {exc}") from None
     data_dir = Path(data_dir or cfg.get("data_dir") or os.environ.get("WORKBENCH_DATA_DIR") or "demo")
     store_path = Path(store_path or cfg.get("store_path") or data_dir / "store.duckdb")
+    if "reports_root" in cfg and "reports_root" not in overrides:
+        overrides["reports_root"] = Path(cfg["reports_root"]).resolve()
     key_file = overrides.pop("key_file", None) or cfg.get("key_file")
     values = {k: cfg[k] for k in ("period", "audience", "lang") if k in cfg}
     values.update({k: v for k, v in overrides.items() if v is not None})

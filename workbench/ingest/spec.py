@@ -163,7 +163,7 @@ def write_questionnaire(path: str | Path, company: dict | None = None,
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 110
 
-    lists = _lists(eer_codes()["code"].tolist())
+    lists = _lists(eer_codes()["code_formatted"].tolist())  # hazardous codes keep their asterisk
     wl = wb.create_sheet(SHEET_LISTS)
     ranges = {}
     for col, (name, values) in enumerate(lists.items(), start=1):

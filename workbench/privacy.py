@@ -1,0 +1,553 @@
+"""Audiences, pseudonyms and disclosure control (first version).
+
+The GSI collects company data under NDA; what leaves the workbench depends on who reads
+it (DESIGN §7):
+
+- ``gsi``: everything (internal use);
+- ``funders``: aggregates, plus company labels that are the name only where the company
+  gave ``consent = nominativo`` and a stable pseudonym otherwise;
+- ``pubblico``: aggregates only, no company-level label at all.
+
+Every aggregate table shown to ``funders`` or ``pubblico`` passes through
+:func:`disclosure_control`: the *threshold rule* (a cell needs at least
+:data:`MIN_COMPANIES` companies), the *dominance rule* (no company above
+:data:`DOMINANCE_SHARE` of a cell) and a simple *complementary suppression* so that a
+single suppressed cell cannot be recomputed as "total minus the others". All functions
+are pure: a DataFrame in, a new DataFrame out.
+
+The disclosure-control issue grows this module (two-dimensional secondary suppression,
+releases); keep the signatures.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .config import ConfigError
+from .model import AUDIENCES
+
+#: Threshold rule: a published cell must aggregate at least this many companies.
+MIN_COMPANIES: int = 3
+#: Dominance rule: no single company may make up more than this share of a cell. [-]
+DOMINANCE_SHARE: float = 0.85
+
+#: Audiences that see only disclosure-controlled aggregates.
+RESTRICTED_AUDIENCES: tuple[str, ...] = ("funders", "pubblico")
+
+#: Values of the ``suppression`` column written by :func:`suppress_small_cells`.
+REASON_THRESHOLD = "soglia"
+REASON_DOMINANCE = "dominanza"
+REASON_COMPLEMENTARY = "complementare"
+
+_PSEUDONYM_CONTEXT = b"workbench/pseudonym/v1\x00"
+
+
+def check_audience(audience: str) -> str:
+    """Return ``audience`` when it is one of :data:`workbench.model.AUDIENCES`.
+
+    Raises
+    ------
+    ConfigError — unknown audience, with the valid ones in the message.
+    """
+    if audience not in AUDIENCES:
+        raise ConfigError(f"pubblico non valido {audience!r}: uno di {', '.join(AUDIENCES)}")
+    return audience
+
+
+def is_restricted(audience: str) -> bool:
+    """True for audiences that may see only disclosure-controlled aggregates."""
+    return check_audience(audience) in RESTRICTED_AUDIENCES
+
+
+def pseudonym(company_id: str, key: str | bytes, length: int = 8) -> str:
+    """A short, stable pseudonym of a company: ``P-`` and ``length`` base-32 characters.
+
+    The pseudonym is HMAC-SHA256 of the company id keyed with the store key: the same
+    company gets the same pseudonym in every period (as long as the key does not change),
+    and without the key nobody can tell which company hides behind it, not even by
+    trying every company id.
+
+    Parameters
+    ----------
+    company_id : str — the stable company id of the store (e.g. ``AZ-0007``).
+    key : str or bytes — the store key (``Settings.resolve_key()``).
+    length : int — characters of the digest kept; 8 base-32 characters are 40 bits,
+        enough to keep collisions unlikely up to about 100,000 companies.
+    """
+    if not key:
+        raise ValueError("pseudonym needs the store key")
+    key_bytes = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    digest = hmac.new(key_bytes, _PSEUDONYM_CONTEXT + str(company_id).encode("utf-8"),
+                      hashlib.sha256).digest()
+    return "P-" + base64.b32encode(digest).decode("ascii")[:length]
+
+
+def company_labels(companies: pd.DataFrame, audience: str, key: str | bytes) -> pd.Series:
+    """What a company may be called in an output for ``audience``.
+
+    Parameters
+    ----------
+    companies : DataFrame — columns ``company_id``, ``name`` and ``consent``
+        (``riservato`` | ``nominativo``; missing means ``riservato``).
+    audience : str — ``gsi`` | ``funders`` | ``pubblico``.
+    key : str or bytes — the store key, for pseudonyms.
+
+    Returns
+    -------
+    Series — indexed by ``company_id``, named ``label``: the name (``gsi``); the name
+    where ``consent == 'nominativo'`` and the pseudonym otherwise (``funders``); None for
+    every company (``pubblico``: no company-level labels).
+    """
+    check_audience(audience)
+    ids = companies["company_id"].astype(str)
+    if audience == "gsi":
+        values = companies["name"].astype(object).to_numpy()
+    elif audience == "funders":
+        consent = companies.get("consent", pd.Series("riservato", index=companies.index))
+        named = consent.fillna("riservato").astype(str).eq("nominativo").to_numpy()
+        names = companies["name"].astype(object).to_numpy()
+        values = np.array([names[i] if named[i] else pseudonym(cid, key)
+                           for i, cid in enumerate(ids)], dtype=object)
+    else:
+        values = np.full(len(ids), None, dtype=object)
+    return pd.Series(values, index=pd.Index(ids, name="company_id"), name="label", dtype=object)
+
+
+def suppress_small_cells(df: pd.DataFrame, count_column: str, value_columns: Sequence[str],
+                         *, share_column: str | None = None,
+                         min_companies: int = MIN_COMPANIES,
+                         dominance_share: float = DOMINANCE_SHARE,
+                         suppress_counts: bool = False,
+                         flag_column: str = "suppressed",
+                         reason_column: str = "suppression") -> pd.DataFrame:
+    """Primary suppression of the cells of an aggregate table.
+
+    A row (cell) is suppressed when it aggregates at least one but fewer than
+    ``min_companies`` companies (threshold rule) or when its largest company makes up
+    more than ``dominance_share`` of it (dominance rule). Rows with no company at all
+    are kept (there is nothing to disclose).
+
+    Parameters
+    ----------
+    df : DataFrame — one row per cell.
+    count_column : str — number of distinct companies in the cell. [companies]
+    value_columns : sequence of str — magnitudes to hide in suppressed cells.
+    share_column : str or None — share of the cell's value held by its largest company
+        [0–1]; None skips the dominance rule. This column is confidential itself: drop it
+        before publishing (:func:`disclosure_control` does).
+    min_companies : int — threshold. [companies]
+    dominance_share : float — dominance limit. [0–1]
+    suppress_counts : bool — also hide the company count of suppressed cells (for
+        frequency tables where the count is the published value).
+
+    Returns
+    -------
+    DataFrame — a copy; suppressed values are NaN (value columns become float), a bool
+    ``flag_column`` and a ``reason_column`` (``soglia`` | ``dominanza`` | None) are added.
+    """
+    out = df.copy()
+    counts = pd.to_numeric(out[count_column], errors="coerce").fillna(0)
+    threshold = (counts > 0) & (counts < min_companies)
+    if share_column is not None:
+        share = pd.to_numeric(out[share_column], errors="coerce").fillna(0.0)
+        dominance = (counts > 0) & (share > dominance_share) & ~threshold
+    else:
+        dominance = pd.Series(False, index=out.index)
+    flag = threshold | dominance
+    reason = pd.Series([None] * len(out), index=out.index, dtype=object)
+    reason[threshold] = REASON_THRESHOLD
+    reason[dominance] = REASON_DOMINANCE
+    hide = list(value_columns) + ([count_column] if suppress_counts else [])
+    for column in hide:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+        out.loc[flag, column] = np.nan
+    if flag_column in df.columns:  # already controlled once: keep earlier flags
+        flag = flag | df[flag_column].fillna(False).astype(bool)
+        reason = reason.where(reason.notna(), df.get(reason_column))
+    out[flag_column] = flag.astype(bool)
+    out[reason_column] = reason
+    return out
+
+
+def suppress_complementary(df: pd.DataFrame, count_column: str, value_columns: Sequence[str],
+                           *, by: Iterable[str] | None = None,
+                           original: pd.DataFrame | None = None,
+                           min_companies: int = MIN_COMPANIES,
+                           suppress_counts: bool = False,
+                           flag_column: str = "suppressed",
+                           reason_column: str = "suppression") -> pd.DataFrame:
+    """Secondary suppression along one dimension, so that totals do not reveal a cell.
+
+    Within each group (rows with equal ``by`` values, or the whole table), when the group
+    total is published and some cells are suppressed, the suppressed cells together must
+    be at least two and cover at least ``min_companies`` companies; otherwise the
+    smallest published cells (by the first value column, then by count) are suppressed
+    too. Cells with no company are never used.
+
+    Parameters
+    ----------
+    df : DataFrame — output of :func:`suppress_small_cells` (has ``flag_column``).
+    original : DataFrame or None — the same rows before suppression, to rank cells by
+        their true size; default ``df`` (suppressed values rank as NaN, last).
+    by : iterable of str or None — columns defining groups with their own total.
+
+    Notes
+    -----
+    One-dimensional only: a table published with both row and column totals needs the
+    two-dimensional method of the disclosure-control issue.
+    """
+    out = df.copy()
+    ranking = (original if original is not None else df)
+    rank_column = value_columns[0] if value_columns else count_column
+    groups = [out.index] if not by else [part.index for _, part in
+                                         out.groupby(list(by), sort=False, dropna=False)]
+    flags = out[flag_column].astype(bool).copy()
+    reasons = out[reason_column].astype(object).copy()
+    counts = pd.to_numeric(out[count_column], errors="coerce").fillna(0) if original is None \
+        else pd.to_numeric(original[count_column], errors="coerce").fillna(0)
+    for index in groups:
+        index = pd.Index(index)
+        suppressed = index[flags.loc[index].to_numpy()]
+        if len(suppressed) == 0:
+            continue
+        candidates = index[(~flags.loc[index]).to_numpy() & (counts.loc[index] > 0).to_numpy()]
+        order = (pd.DataFrame({"value": pd.to_numeric(ranking.loc[candidates, rank_column],
+                                                      errors="coerce"),
+                               "count": counts.loc[candidates]})
+                 .sort_values(["value", "count"], na_position="last").index)
+        order = list(order)
+        while order and (len(suppressed) < 2 or counts.loc[suppressed].sum() < min_companies):
+            extra = order.pop(0)
+            flags.loc[extra] = True
+            reasons.loc[extra] = REASON_COMPLEMENTARY
+            suppressed = suppressed.append(pd.Index([extra]))
+    newly = flags & ~out[flag_column].astype(bool)
+    hide = list(value_columns) + ([count_column] if suppress_counts else [])
+    for column in hide:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+        out.loc[newly, column] = np.nan
+    out[flag_column] = flags
+    out[reason_column] = reasons
+    return out
+
+
+def disclosure_control(df: pd.DataFrame, audience: str, count_column: str,
+                       value_columns: Sequence[str], *, share_column: str | None = None,
+                       by: Iterable[str] | None = None, complementary: bool = True,
+                       suppress_counts: bool = False,
+                       min_companies: int = MIN_COMPANIES,
+                       dominance_share: float = DOMINANCE_SHARE) -> pd.DataFrame:
+    """The table as ``audience`` may see it.
+
+    ``gsi`` gets every value; ``funders`` and ``pubblico`` get primary suppression
+    (:func:`suppress_small_cells`) and complementary suppression
+    (:func:`suppress_complementary`, within ``by`` groups; ``complementary=False`` for
+    tables whose rows add up to no published total, such as a list of headline figures).
+    The ``share_column`` is
+    dropped for every audience (it describes a single company). A bool ``suppressed``
+    column is always present so that renderers treat every audience alike.
+    """
+    restricted = is_restricted(audience)
+    if restricted:
+        primary = suppress_small_cells(df, count_column, value_columns, share_column=share_column,
+                                       min_companies=min_companies,
+                                       dominance_share=dominance_share,
+                                       suppress_counts=suppress_counts)
+        out = primary if not complementary else suppress_complementary(
+            primary, count_column, value_columns, by=by, original=df,
+            min_companies=min_companies, suppress_counts=suppress_counts)
+    else:
+        out = df.copy()
+        out["suppressed"] = False
+        out["suppression"] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    if share_column is not None and share_column in out.columns:
+        out = out.drop(columns=[share_column])
+    return out
+
+
+def _unsafe(df: pd.DataFrame, count_column: str, share_column: str, min_companies: int,
+            dominance_share: float) -> pd.Series:
+    """:func:`unsafe_cells` on a pair of columns with other names."""
+    stats = pd.DataFrame({"companies": df[count_column], "top_share": df[share_column]},
+                         index=df.index)
+    return unsafe_cells(stats, min_companies, dominance_share)
+
+
+def disclosure_control_over_time(df: pd.DataFrame, audience: str, *,
+                                 min_companies: int = MIN_COMPANIES,
+                                 dominance_share: float = DOMINANCE_SHARE) -> pd.DataFrame:
+    """Cumulative figures published period after period: the *change* is a cell too.
+
+    Whoever holds this report and the previous one can subtract the two values, so the
+    difference must pass the threshold and dominance rules like any cell. Because the
+    previous report is already out, an unsafe change suppresses the current value (when
+    the previous one was published), never the other way round.
+
+    Parameters
+    ----------
+    df : DataFrame — columns ``value``, ``value_previous``, ``change`` and, for the rows
+        that aggregate company data, their contributors ``companies``, ``top_share``,
+        ``companies_previous``, ``top_share_previous``, ``change_companies``,
+        ``change_top_share`` (NaN on rows that are not company data, which are never
+        suppressed). :func:`workbench.indicators.key_figures` returns such a table.
+    audience : str — ``gsi`` sees everything.
+
+    Returns
+    -------
+    DataFrame — a copy with withheld values set to NaN, the bool columns ``suppressed``,
+    ``suppressed_previous`` and ``suppressed_change``, and no ``*top_share*`` column.
+    """
+    out = df.copy()
+    if is_restricted(audience):
+        rules = dict(min_companies=min_companies, dominance_share=dominance_share)
+        previous = _unsafe(out, "companies_previous", "top_share_previous", **rules)
+        change = _unsafe(out, "change_companies", "change_top_share", **rules)
+        now = _unsafe(out, "companies", "top_share", **rules) | (change & ~previous)
+        change = change | now | previous
+    else:
+        now = previous = change = pd.Series(False, index=out.index)
+    for column, flag in (("value", now), ("value_previous", previous), ("change", change)):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+        out.loc[flag, column] = np.nan
+    out["suppressed"] = now.astype(bool)
+    out["suppressed_previous"] = previous.astype(bool)
+    out["suppressed_change"] = change.astype(bool)
+    return out.drop(columns=[c for c in out.columns if "top_share" in c])
+
+
+# ---------------------------------------------------------------- views (issue 3)
+# What a chart, network or map may show to each audience. Views of companies never show
+# a name to ``funders`` or ``pubblico`` (not even with ``consent = nominativo``: a view
+# node carries the company's confidential quantities, which the consent to be named in
+# reports does not cover), and never a node or link made of fewer than
+# :data:`MIN_COMPANIES` companies.
+
+#: Aggregation levels of the flow views, finest first.
+VIEW_LEVELS: tuple[str, ...] = ("company", "sector", "area")
+
+
+def view_levels(audience: str) -> tuple[str, ...]:
+    """Aggregation levels that ``audience`` may see: all for ``gsi``; ``sector`` and
+    ``area`` for ``funders`` and ``pubblico`` (a company node is one company)."""
+    return VIEW_LEVELS[1:] if is_restricted(audience) else VIEW_LEVELS
+
+
+def view_level(audience: str, level: str | None = None) -> str:
+    """The level a view uses: ``level`` when allowed, else the finest allowed one.
+
+    None gives the default: ``company`` for ``gsi``, ``sector`` for the others.
+    """
+    allowed = view_levels(audience)
+    if level is not None and level not in VIEW_LEVELS:
+        raise ValueError(f"unknown aggregation level {level!r}: one of {', '.join(VIEW_LEVELS)}")
+    return level if level in allowed else allowed[0]
+
+
+def node_labels(companies: pd.DataFrame, audience: str, key: str | bytes | None) -> pd.Series:
+    """What a company node may be called in a view for ``audience``.
+
+    Returns
+    -------
+    Series — indexed by ``company_id``: the name for ``gsi``; the keyed pseudonym
+    (:func:`pseudonym`) for ``funders``, whatever the consent; None for ``pubblico``.
+    """
+    check_audience(audience)
+    ids = companies["company_id"].astype(str)
+    if audience == "gsi":
+        values = companies["name"].astype(object).to_numpy()
+    elif audience == "funders":
+        values = np.array([pseudonym(cid, key) for cid in ids], dtype=object)
+    else:
+        values = np.full(len(ids), None, dtype=object)
+    return pd.Series(values, index=pd.Index(ids, name="company_id"), name="label", dtype=object)
+
+
+def cell_statistics(rows: pd.DataFrame, keys: Sequence[str], value_column: str = "value",
+                    company_columns: Sequence[str] = ("company_id", "partner_id")) -> pd.DataFrame:
+    """Contributors of each cell of a table given by its contribution rows.
+
+    Parameters
+    ----------
+    rows : DataFrame — one row per contribution: the cell ``keys``, a value and the
+        company (``company_columns``: the first gets the value; the others, such as
+        the receiving partner of an exchange, count as contributors with no value).
+    keys : sequence of str — columns that define a cell.
+
+    Returns
+    -------
+    DataFrame — one row per cell: ``keys``, ``value`` (sum), ``companies`` (distinct
+    contributors) and ``top_share`` (largest company's share of the value) [0–1].
+    """
+    keys = list(keys)
+    if rows.empty:
+        return pd.DataFrame(columns=keys + [value_column, "companies", "top_share"])
+    present = [c for c in company_columns if c in rows.columns]
+    who = pd.concat([rows.loc[rows[c].notna(), keys + [c]].rename(columns={c: "_company"})
+                     for c in present], ignore_index=True)
+    counts = who.groupby(keys, sort=False, dropna=False)["_company"].nunique()
+    main = present[0]
+    per_company = rows.groupby(keys + [main], sort=False, dropna=False)[value_column].sum()
+    top = per_company.groupby(level=list(range(len(keys))), sort=False, dropna=False).max()
+    out = rows.groupby(keys, sort=False, dropna=False, as_index=False)[value_column].sum()
+    index = pd.MultiIndex.from_frame(out[keys]) if len(keys) > 1 else pd.Index(out[keys[0]])
+    out["companies"] = counts.reindex(index).fillna(0).astype(int).to_numpy()
+    total = out[value_column].to_numpy(dtype=float)
+    out["top_share"] = np.divide(top.reindex(index).to_numpy(dtype=float), total,
+                                 out=np.zeros(len(out)), where=total > 0)
+    return out
+
+
+def unsafe_cells(stats: pd.DataFrame, min_companies: int = MIN_COMPANIES,
+                 dominance_share: float = DOMINANCE_SHARE) -> pd.Series:
+    """True for cells of :func:`cell_statistics` that break the threshold or dominance rule."""
+    counts = pd.to_numeric(stats["companies"], errors="coerce").fillna(0)
+    share = pd.to_numeric(stats["top_share"], errors="coerce").fillna(0.0)
+    return (counts > 0) & ((counts < min_companies) | (share > dominance_share))
+
+
+def pool_unsafe_cells(rows: pd.DataFrame, keys: Sequence[str], coarsenings: Sequence[dict],
+                      audience: str, *, value_column: str = "value",
+                      company_columns: Sequence[str] = ("company_id", "partner_id"),
+                      min_companies: int = MIN_COMPANIES,
+                      dominance_share: float = DOMINANCE_SHARE) -> pd.DataFrame:
+    """Coarsen the cells that break the rules, step by step, and flag what still does.
+
+    For ``funders`` and ``pubblico``, the rows of every unsafe cell (fewer than
+    ``min_companies`` contributors, or one above ``dominance_share``) are recoded by the
+    first step of ``coarsenings`` (e.g. resource class → family), the cells are
+    recomputed, the rows of cells still unsafe by the next step (e.g. ``Recupero (R5)``
+    → ``Recupero``), and so on. Rows of cells unsafe after the last step get
+    ``suppressed = True``: a view leaves them out and says how many. ``gsi`` gets the
+    rows unchanged.
+
+    Parameters
+    ----------
+    rows : DataFrame — contribution rows (see :func:`cell_statistics`).
+    keys : sequence of str — columns that define a cell.
+    coarsenings : sequence of dict — each maps a key column to a new value: a constant,
+        a dict (old → new; unmapped values kept) or a callable on the column's Series.
+    audience : str — ``gsi`` | ``funders`` | ``pubblico``.
+
+    Returns
+    -------
+    DataFrame — a copy of ``rows`` with recoded keys and a bool ``suppressed`` column.
+    """
+    out = rows.copy()
+    out["suppressed"] = False
+    if not is_restricted(audience) or out.empty:
+        return out
+    keys = list(keys)
+
+    def unsafe_rows(frame):
+        stats = cell_statistics(frame, keys, value_column, company_columns)
+        bad = stats.loc[unsafe_cells(stats, min_companies, dominance_share), keys]
+        if bad.empty:
+            return pd.Series(False, index=frame.index)
+        marker = bad.assign(_unsafe=True)
+        merged = frame[keys].merge(marker, on=keys, how="left")
+        return pd.Series(merged["_unsafe"].fillna(False).astype(bool).to_numpy(), index=frame.index)
+
+    for step in coarsenings:
+        unsafe = unsafe_rows(out)
+        if not unsafe.any():
+            break
+        for column, new in step.items():
+            current = out.loc[unsafe, column]
+            if callable(new):
+                recoded = new(current)
+            elif isinstance(new, dict):
+                recoded = current.map(new).where(current.map(new).notna(), current)
+            else:
+                recoded = pd.Series(new, index=current.index, dtype=object)
+            out[column] = out[column].astype(object)
+            out.loc[unsafe, column] = recoded
+    out["suppressed"] = unsafe_rows(out)
+    return out
+
+
+def suppress_small_nodes(links: pd.DataFrame, audience: str, node_columns: Sequence[str] = (
+        "source", "target"), company_columns: Sequence[str] = ("company_id", "partner_id"),
+        min_companies: int = MIN_COMPANIES) -> pd.Series:
+    """Rows of a link table whose nodes stand for fewer than ``min_companies`` companies.
+
+    A node's companies are all the contributors of the (not suppressed) rows that touch
+    it. Suppressing a row can make another node small, so the check repeats until
+    nothing changes. ``gsi``: nothing is suppressed.
+
+    Returns
+    -------
+    Series of bool — True for the rows to leave out (including those already flagged in
+    a ``suppressed`` column).
+    """
+    suppressed = (links["suppressed"].astype(bool).copy() if "suppressed" in links.columns
+                  else pd.Series(False, index=links.index))
+    if not is_restricted(audience) or links.empty:
+        return suppressed
+    present = [c for c in company_columns if c in links.columns]
+    while True:
+        kept = links[~suppressed]
+        pairs = pd.concat([kept[[n, c]].rename(columns={n: "_node", c: "_company"})
+                           for n in node_columns for c in present], ignore_index=True).dropna()
+        counts = pairs.groupby("_node")["_company"].nunique()
+        small = set(counts[counts < min_companies].index)
+        hit = ~suppressed & np.logical_or.reduce([links[n].isin(small) for n in node_columns])
+        if not hit.any():
+            return suppressed
+        suppressed = suppressed | hit
+
+
+def spatial_cells(points: pd.DataFrame, audience: str, cell_km: float = 1.0,
+                  min_companies: int = MIN_COMPANIES, max_doublings: int = 8) -> pd.DataFrame:
+    """Where the companies are, as ``audience`` may see it.
+
+    ``gsi`` sees every point. For ``funders`` and ``pubblico`` the points are grouped
+    into square cells of ``cell_km``; the points of cells with fewer than
+    ``min_companies`` companies move up to a grid twice as coarse, and so on (at most
+    ``max_doublings`` times). Each cell is shown at the mean position of its points;
+    cells still too small at the end are dropped (counted in ``attrs['dropped']``).
+
+    Parameters
+    ----------
+    points : DataFrame — ``company_id``, ``lat``, ``lon`` [deg WGS84] and any other
+        columns (kept for ``gsi`` only).
+    cell_km : float — side of the finest cell. [km]
+
+    Returns
+    -------
+    DataFrame — ``gsi``: ``points`` with ``cell`` = None and ``companies`` = 1.
+    Others: one row per cell: ``cell``, ``lat``, ``lon`` [deg], ``companies``,
+    ``cell_km`` (side of the cell) [km] and the ``point_index`` list of the rows it
+    groups (to aggregate other columns with the same rules).
+    """
+    pts = points.dropna(subset=["lat", "lon"])
+    if not is_restricted(audience):
+        return pts.assign(cell=None, companies=1)
+    lat0 = float(pts["lat"].mean()) if len(pts) else 0.0
+    km_per_deg_lat = 111.32
+    km_per_deg_lon = 111.32 * np.cos(np.radians(lat0))
+    pending = pts.index
+    cells = []
+    size = cell_km
+    for _ in range(max_doublings + 1):
+        if len(pending) == 0:
+            break
+        part = pts.loc[pending]
+        gx = np.floor(part["lon"] * km_per_deg_lon / size).astype(int)
+        gy = np.floor(part["lat"] * km_per_deg_lat / size).astype(int)
+        code = gx.astype(str) + ":" + gy.astype(str)
+        counts = part.groupby(code)["company_id"].nunique()
+        ok = code.map(counts) >= min_companies
+        for cell, group in part[ok].groupby(code[ok]):
+            cells.append({"cell": f"{size:g}km:{cell}", "lat": group["lat"].mean(),
+                          "lon": group["lon"].mean(), "companies": group["company_id"].nunique(),
+                          "cell_km": size, "point_index": list(group.index)})
+        pending = part.index[~ok.to_numpy()]
+        size *= 2
+    out = pd.DataFrame(cells, columns=["cell", "lat", "lon", "companies", "cell_km", "point_index"])
+    out.attrs["dropped"] = int(pts.loc[pending, "company_id"].nunique()) if len(pending) else 0
+    return out

@@ -1,0 +1,347 @@
+"""Words and number formats of the reports, in Italian (default) and English.
+
+Every label a reader sees comes from :data:`TEXTS` through :func:`text`, so that a new
+language is one column more and a missing translation is an error in the tests, not a
+silent English word in an Italian report. Numbers and dates follow the reader's
+convention through :mod:`workbench.fmt`: Italian ``1.234,5``, ``€ 1.234`` and
+``31/03/2027``; English ``1,234.5`` and ``2027-03-31``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import fmt
+from ..model import LANGUAGES
+
+#: Label key → {language → text}. Keys are stable identifiers used by the code.
+TEXTS: dict[str, dict[str, str]] = {
+    # document
+    "report_title": {"it": "Livorno Simbiosi Industriale — rapporto semestrale",
+                     "en": "Livorno Industrial Symbiosis — semester report"},
+    "period": {"it": "Periodo", "en": "Period"},
+    "period_kind_intermedio": {"it": "rapporto intermedio", "en": "intermediate report"},
+    "period_kind_finale": {"it": "rapporto di fine anno", "en": "end-of-year report"},
+    "covers": {"it": "copre", "en": "covers"},
+    "due": {"it": "scadenza", "en": "due"},
+    "generated_on": {"it": "Generato il", "en": "Generated on"},
+    "audience": {"it": "Destinatari", "en": "Audience"},
+    "audience_gsi": {"it": "Gruppo Simbiosi Industriale (uso interno, riservato)",
+                     "en": "Industrial Symbiosis Group (internal, confidential)"},
+    "audience_funders": {"it": "finanziatori (dati aggregati e pseudonimi)",
+                         "en": "funders (aggregates and pseudonyms)"},
+    "audience_pubblico": {"it": "pubblico (solo dati aggregati)", "en": "public (aggregates only)"},
+    "contents": {"it": "Indice", "en": "Contents"},
+    # sections (fixed structure, DESIGN §8)
+    "sec_sintesi": {"it": "Sintesi", "en": "Summary"},
+    "sec_aziende": {"it": "Aziende mappate per classe dimensionale",
+                    "en": "Companies mapped by size class"},
+    "sec_flussi": {"it": "Flussi mappati", "en": "Mapped flows"},
+    "sec_sinergie": {"it": "Sinergie", "en": "Synergies"},
+    "sec_benefici": {"it": "Benefici potenziali e realizzati",
+                     "en": "Potential and realised benefits"},
+    "sec_energia": {"it": "Energia: comunità energetiche rinnovabili e recupero di calore",
+                    "en": "Energy: renewable energy communities and heat recovery"},
+    "sec_investimenti": {"it": "Investimenti, bandi e concorsi",
+                         "en": "Investments, funding calls and contests"},
+    "sec_ricerca": {"it": "Ricerca e brevetti", "en": "Research and patents"},
+    "sec_occupazione": {"it": "Occupazione", "en": "Jobs"},
+    "sec_confronto": {"it": "Confronto con il periodo precedente e con Kalundborg",
+                      "en": "Comparison with the previous period and with Kalundborg"},
+    "sec_allegati": {"it": "Allegati", "en": "Annexes"},
+    # generic
+    "not_available": {"it": "non disponibile", "en": "not available"},
+    "no_data_yet": {"it": "dati non ancora disponibili", "en": "data not yet available"},
+    "in_preparation": {"it": "in preparazione", "en": "in preparation"},
+    "suppressed": {"it": "riservato", "en": "confidential"},
+    "suppressed_note": {
+        "it": "«riservato»: valore oscurato per tutela della riservatezza (meno di {n} aziende "
+              "nella cella, oppure una sola azienda oltre l'{share} % del valore, oppure "
+              "oscuramento complementare per impedirne il ricalcolo dai totali o dal rapporto "
+              "precedente).",
+        "en": "“confidential”: value withheld to protect confidentiality (fewer than {n} "
+              "companies in the cell, or one company above {share} % of the value, or "
+              "complementary suppression so that it cannot be recomputed from totals or from the "
+              "previous report)."},
+    "total": {"it": "Totale", "en": "Total"},
+    "indicator": {"it": "Indicatore", "en": "Indicator"},
+    "value": {"it": "Valore", "en": "Value"},
+    "unit": {"it": "Unità", "en": "Unit"},
+    "kind": {"it": "Tipo", "en": "Type"},
+    "definition": {"it": "Definizione", "en": "Definition"},
+    "source": {"it": "Fonte", "en": "Source"},
+    "kind_realizzato": {"it": "realizzato", "en": "realised"},
+    "kind_potenziale": {"it": "potenziale", "en": "potential"},
+    "kind_contesto": {"it": "contesto", "en": "context"},
+    # columns
+    "size_class": {"it": "Classe dimensionale", "en": "Size class"},
+    "companies": {"it": "Aziende", "en": "Companies"},
+    "matrix": {"it": "Matrice", "en": "Matrix"},
+    "direction": {"it": "Direzione", "en": "Direction"},
+    "flows": {"it": "Flussi", "en": "Flows"},
+    "quantity_std": {"it": "Quantità annua", "en": "Annual quantity"},
+    "status": {"it": "Stato", "en": "Status"},
+    "synergies": {"it": "Sinergie", "en": "Synergies"},
+    "investments_n": {"it": "Investimenti", "en": "Investments"},
+    "amount_eur": {"it": "Importo cumulato", "en": "Cumulative amount"},
+    "amount_eur_period": {"it": "Importo nel periodo", "en": "Amount in the period"},
+    "outcome": {"it": "Esito", "en": "Outcome"},
+    "calls": {"it": "Domande", "en": "Applications"},
+    "requested_eur": {"it": "Richiesto", "en": "Requested"},
+    "granted_eur": {"it": "Concesso", "en": "Granted"},
+    "contests": {"it": "Concorsi", "en": "Contests"},
+    "research_kind": {"it": "Tipo", "en": "Type"},
+    "research_n": {"it": "Numero", "en": "Number"},
+    "fte": {"it": "Posti di lavoro (ETP)", "en": "Jobs (FTE)"},
+    "potential": {"it": "Potenziale", "en": "Potential"},
+    "realised": {"it": "Realizzato", "en": "Realised"},
+    "current_period": {"it": "Questo periodo", "en": "This period"},
+    "previous_period": {"it": "Periodo precedente", "en": "Previous period"},
+    "change": {"it": "Variazione", "en": "Change"},
+    "kalundborg": {"it": "Kalundborg (anno)", "en": "Kalundborg (per year)"},
+    "livorno": {"it": "Livorno (realizzato, anno)", "en": "Livorno (realised, per year)"},
+    "file": {"it": "File", "en": "File"},
+    "description": {"it": "Descrizione", "en": "Description"},
+    "source_company": {"it": "Da", "en": "From"},
+    "target_company": {"it": "A", "en": "To"},
+    "regulatory_path": {"it": "Percorso normativo", "en": "Regulatory path"},
+    "synergy_id": {"it": "Sinergia", "en": "Synergy"},
+    # vocabulary values
+    "dir_in": {"it": "in ingresso", "en": "input"},
+    "dir_out": {"it": "in uscita", "en": "output"},
+    "matrix_materia": {"it": "materia", "en": "materials"},
+    "matrix_acqua": {"it": "acqua", "en": "water"},
+    "matrix_energia": {"it": "energia", "en": "energy"},
+    "size_micro": {"it": "micro", "en": "micro"},
+    "size_piccola": {"it": "piccola", "en": "small"},
+    "size_media": {"it": "media", "en": "medium"},
+    "size_grande": {"it": "grande", "en": "large"},
+    "size_nd": {"it": "non classificata", "en": "not classified"},
+    "status_identificata": {"it": "identificata", "en": "identified"},
+    "status_proposta": {"it": "proposta", "en": "proposed"},
+    "status_in_valutazione": {"it": "in valutazione", "en": "under assessment"},
+    "status_fattibile": {"it": "fattibile", "en": "feasible"},
+    "status_in_progettazione": {"it": "in progettazione", "en": "in design"},
+    "status_finanziata": {"it": "finanziata", "en": "funded"},
+    "status_realizzata": {"it": "realizzata", "en": "realised"},
+    "status_monitorata": {"it": "monitorata", "en": "monitored"},
+    "status_abbandonata": {"it": "abbandonata", "en": "abandoned"},
+    "inv_privato": {"it": "privato", "en": "private"},
+    "inv_pubblico": {"it": "pubblico", "en": "public"},
+    "outcome_presentata": {"it": "presentate", "en": "submitted"},
+    "outcome_vinta": {"it": "vinte", "en": "won"},
+    "outcome_respinta": {"it": "respinte", "en": "rejected"},
+    "outcome_in_attesa": {"it": "in attesa di esito", "en": "pending"},
+    "contest_presentati": {"it": "presentati", "en": "entered"},
+    "contest_vinti": {"it": "vinti", "en": "won"},
+    "research_progetto": {"it": "progetti di ricerca", "en": "research projects"},
+    "research_brevetto": {"it": "brevetti", "en": "patents"},
+    "research_altro": {"it": "altro", "en": "other"},
+    "benefit_co2e": {"it": "CO2 equivalente evitata", "en": "CO2-equivalent avoided"},
+    "benefit_groundwater": {"it": "Acqua di falda risparmiata", "en": "Groundwater saved"},
+    "benefit_water": {"it": "Acqua riutilizzata (totale)", "en": "Water reused (total)"},
+    "benefit_waste": {"it": "Rifiuti e residui valorizzati", "en": "Waste and residues reused"},
+    "benefit_energy": {"it": "Energia recuperata", "en": "Energy recovered"},
+    "benefit_costs": {"it": "Riduzione dei costi (gestione rifiuti e materie prime)",
+                      "en": "Cost reduction (waste management and raw materials)"},
+    # texts of sections
+    "sintesi_intro": {
+        "it": "Questo rapporto riassume lo stato del programma di simbiosi industriale di "
+              "Livorno al {end}: le aziende mappate, i flussi di materia, acqua ed energia "
+              "dichiarati, le sinergie individuate e il loro avanzamento, i benefici e le "
+              "attività di finanziamento. La struttura è la stessa in ogni periodo, così che "
+              "i rapporti si possano confrontare.",
+        "en": "This report summarises the state of the Livorno industrial symbiosis programme "
+              "at {end}: the companies mapped, the declared flows of materials, water and "
+              "energy, the synergies identified and their progress, the benefits and the "
+              "funding activities. Its structure is the same every period so that reports "
+              "can be compared."},
+    "kpi_companies": {"it": "Aziende mappate (con NDA)", "en": "Companies mapped (with NDA)"},
+    "kpi_flows": {"it": "Flussi dichiarati", "en": "Declared flows"},
+    "kpi_synergies": {"it": "Sinergie nel registro (escluse abbandonate)",
+                      "en": "Synergies in the register (excluding abandoned)"},
+    "kpi_proposed": {"it": "Sinergie proposte o oltre", "en": "Synergies proposed or beyond"},
+    "kpi_realised": {"it": "Sinergie realizzate", "en": "Synergies realised"},
+    "kpi_private_investment": {"it": "Investimenti privati (cumulati)",
+                               "en": "Private investment (cumulative)"},
+    "kpi_public_investment": {"it": "Investimenti pubblici (cumulati)",
+                              "en": "Public investment (cumulative)"},
+    "kpi_calls_submitted": {"it": "Domande a bandi presentate", "en": "Funding applications"},
+    "kpi_calls_won": {"it": "Bandi vinti", "en": "Funding calls won"},
+    "kpi_granted": {"it": "Contributi concessi", "en": "Grants awarded"},
+    "kpi_co2e_realised": {"it": "CO2e evitata dalle sinergie realizzate",
+                          "en": "CO2e avoided by realised synergies"},
+    "kpi_fte": {"it": "Posti di lavoro creati (ETP)", "en": "Jobs created (FTE)"},
+    "aziende_note": {
+        "it": "Aziende che hanno firmato l'accordo di riservatezza (NDA) ed erano nel programma "
+              "alla fine del periodo; classi dimensionali secondo la Raccomandazione UE "
+              "2003/361 (addetti e fatturato o totale di bilancio).",
+        "en": "Companies that signed the non-disclosure agreement (NDA) and were in the "
+              "programme at the end of the period; size classes by EU Recommendation "
+              "2003/361 (staff and turnover or balance-sheet total)."},
+    "flussi_note": {
+        "it": "Flussi dichiarati nei questionari, in unità standard (t, m3, MWh all'anno); "
+              "unità diverse non vengono mai sommate. Un diagramma di Sankey per matrice.",
+        "en": "Flows declared in the questionnaires, in standard units (t, m3, MWh per year); "
+              "different units are never added up. One Sankey diagram per matrix."},
+    "sankey_missing": {
+        "it": "Diagrammi di Sankey non disponibili in questa versione (modulo "
+              "workbench.views.sankey assente).",
+        "en": "Sankey diagrams not available in this version (module workbench.views.sankey "
+              "missing)."},
+    "sinergie_note": {
+        "it": "Stato di ogni sinergia del registro alla fine del periodo, nell'ordine della "
+              "pipeline: identificata → proposta → in valutazione → fattibile → in "
+              "progettazione → finanziata → realizzata → monitorata (oppure abbandonata).",
+        "en": "Status of every synergy of the register at the end of the period, in pipeline "
+              "order: identified → proposed → under assessment → feasible → in design → "
+              "funded → realised → monitored (or abandoned)."},
+    "sinergie_list": {"it": "Elenco delle sinergie", "en": "List of synergies"},
+    "benefici_note": {
+        "it": "Potenziale: candidati individuati dallo screening (per ogni flusso offerto si "
+              "conta solo il candidato migliore, prima dell'allocazione di rete: è un limite "
+              "superiore). Realizzato: sinergie del registro in stato realizzata o monitorata. "
+              "Valori annui.",
+        "en": "Potential: candidates found by screening (for each offered flow only the best "
+              "candidate counts, before network allocation: an upper bound). Realised: "
+              "synergies of the register in status realised or monitored. Yearly values."},
+    "energia_cer": {
+        "it": "Comunità energetiche rinnovabili (CER) industriali: analisi in preparazione "
+              "(ammissibilità per cabina primaria, fotovoltaico, condivisione dell'energia). "
+              "In questo periodo non è riportato alcun risultato.",
+        "en": "Industrial renewable energy communities (CER): analysis in preparation "
+              "(eligibility by primary substation, photovoltaics, energy sharing). No result "
+              "is reported in this period."},
+    "energia_heat": {
+        "it": "Recupero di calore: cascata termica in preparazione. Qui sotto i flussi di "
+              "energia dichiarati e i candidati energetici già individuati dallo screening.",
+        "en": "Heat recovery: heat cascade in preparation. Below, the declared energy flows "
+              "and the energy candidates already found by screening."},
+    "energia_intro": {
+        "it": "Comunità energetiche rinnovabili (CER) per cabina primaria e recupero del calore "
+              "di scarto, dall'analisi energetica del programma: profili orari di consumo, "
+              "fotovoltaico sui tetti, configurazioni CER con la loro economia, cascata "
+              "termica. Le note dicono quali dati sono stimati.",
+        "en": "Renewable energy communities (CER) by primary substation and waste-heat "
+              "recovery, from the programme's energy analysis: hourly consumption profiles, "
+              "rooftop photovoltaics, CER configurations with their economics, heat cascade. "
+              "The notes say which data are estimated."},
+    "energia_flows": {"it": "Flussi di energia dichiarati nei questionari.",
+                      "en": "Energy flows declared in the questionnaires."},
+    "energy_configurations": {"it": "Configurazioni CER per cabina primaria",
+                              "en": "CER configurations by primary substation"},
+    "energy_no_configuration": {
+        "it": "Nessuna configurazione CER pubblicabile in questo periodo.",
+        "en": "No CER configuration can be published in this period."},
+    "energy_pv": {"it": "Fotovoltaico: ipotesi di resa", "en": "Photovoltaics: yield assumptions"},
+    "energy_heat_monthly": {"it": "Calore di scarto e recupero per mese",
+                            "en": "Waste heat and recovery by month"},
+    "energy_candidates": {"it": "Candidati energetici (screening)",
+                          "en": "Energy candidates (screening)"},
+    "investimenti_note": {
+        "it": "Investimenti legati alle sinergie (privati e pubblici), domande a bandi di "
+              "finanziamento e concorsi, dal registro del GSI.",
+        "en": "Investments tied to synergies (private and public), funding applications and "
+              "contests, from the GSI register."},
+    "ricerca_note": {"it": "Progetti di ricerca e brevetti avviati entro la fine del periodo.",
+                     "en": "Research projects and patents started by the end of the period."},
+    "occupazione_note": {
+        "it": "Posti di lavoro creati grazie alle sinergie, in equivalenti a tempo pieno (ETP), "
+              "cumulati alla fine del periodo.",
+        "en": "Jobs created thanks to the synergies, in full-time equivalents (FTE), "
+              "cumulative at the end of the period."},
+    "confronto_note": {
+        "it": "Indicatori alla fine di questo periodo e del precedente ({previous}).",
+        "en": "Indicators at the end of this period and of the previous one ({previous})."},
+    "kalundborg_note": {
+        "it": "Kalundborg (Danimarca) è il riferimento del programma. Valori annui come "
+              "pubblicati da Kalundborg Symbiosis (sito symbiosis.dk, pagina dei risultati). "
+              "Il documento fondativo del programma riporta «62 t» di residui: un apparente "
+              "refuso di unità; qui si usa la cifra della fonte, circa 62.000 t.",
+        "en": "Kalundborg (Denmark) is the programme's benchmark. Yearly figures as published "
+              "by Kalundborg Symbiosis (website symbiosis.dk, results page). The programme's "
+              "founding document writes “62 t” of residues, an apparent unit slip; this report "
+              "uses the source's figure, about 62,000 t."},
+    "allegati_notebooks": {"it": "Notebook eseguiti per questo rapporto (nella stessa cartella):",
+                           "en": "Notebooks executed for this report (in the same folder):"},
+    "allegati_definitions": {"it": "Definizioni degli indicatori", "en": "Indicator definitions"},
+    "allegati_privacy": {
+        "it": "Regole di riservatezza: ogni cella pubblicata per finanziatori e pubblico "
+              "riguarda almeno {n} aziende e nessuna azienda supera l'{share} % del valore; "
+              "le aziende sono nominate solo con il loro consenso (nominativo), altrimenti "
+              "con uno pseudonimo stabile.",
+        "en": "Confidentiality rules: every cell published for funders and the public covers "
+              "at least {n} companies and no company exceeds {share} % of the value; "
+              "companies are named only with their consent, otherwise by a stable pseudonym."},
+}
+
+
+def text(key: str, lang: str = "it", **values) -> str:
+    """The label ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``.
+
+    Raises
+    ------
+    KeyError — unknown key or language (a missing translation is a bug).
+    """
+    if lang not in LANGUAGES:
+        raise KeyError(f"unknown language {lang!r}")
+    template = TEXTS[key][lang]
+    return template.format(**values) if values else template
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(value, lang: str = "it", decimals: int | None = None) -> str:
+    """A number in the reader's convention: ``1.234,5`` (it) or ``1,234.5`` (en).
+
+    Parameters
+    ----------
+    value : float or int or None — the number; None/NaN give ``–``.
+    decimals : int or None — digits after the decimal mark; None chooses 0 for whole
+        numbers and values of at least 100, 1 from 10 to 100, 2 below.
+    """
+    if _is_missing(value):
+        return "–"
+    number = float(value)
+    if decimals is None:
+        magnitude = abs(number)
+        decimals = 0 if number.is_integer() or magnitude >= 100 else 1 if magnitude >= 10 else 2
+    if round(number, decimals) == 0:
+        number = 0.0  # no "-0"
+    return fmt.number(number, decimals, lang)
+
+
+def format_eur(value, lang: str = "it", decimals: int = 0) -> str:
+    """An amount in euro, ``€ 1.234`` (it) or ``€ 1,234`` (en). [EUR]"""
+    if _is_missing(value):
+        return "–"
+    return fmt.euro(value, decimals, lang)
+
+
+def format_date(value, lang: str = "it") -> str:
+    """A date as ``dd/mm/yyyy`` (it) or ``yyyy-mm-dd`` (en); None gives ``–``."""
+    if _is_missing(value):
+        return "–"
+    return fmt.day(value, lang)
+
+
+def format_quantity(value, unit: str, lang: str = "it", decimals: int | None = None) -> str:
+    """A quantity with its unit: ``1.234,5 t``; money goes through :func:`format_eur`."""
+    if unit in ("EUR", "€", "eur"):
+        return format_eur(value, lang)
+    if _is_missing(value):
+        return "–"
+    return f"{format_number(value, lang, decimals)} {unit}".strip()
+
+
+def vocabulary(prefix: str, value: str, lang: str = "it") -> str:
+    """Translate a vocabulary value (``status``, ``matrix`` ...) via ``<prefix>_<value>``;
+    unknown values are returned unchanged."""
+    entry = TEXTS.get(f"{prefix}_{value}")
+    return entry[lang] if entry else str(value)

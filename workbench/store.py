@@ -231,6 +231,87 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             inventory_version VARCHAR,
             computed_at TIMESTAMP)""",
     ]),
+    (3, "screening: benefit terms of candidates, analyst decisions and class overrides, "
+        "joint opportunities, network allocations", [
+        *[f"ALTER TABLE candidates ADD COLUMN {name} {kind}" for name, kind in (
+            ("r_code", "VARCHAR"), ("treatment", "VARCHAR"), ("transport_mode", "VARCHAR"),
+            ("route_km", "DOUBLE"), ("source_quantity_std", "DOUBLE"),
+            ("source_unit_std", "VARCHAR"), ("avoided_disposal_eur", "DOUBLE"),
+            ("avoided_purchase_eur", "DOUBLE"), ("transport_eur", "DOUBLE"),
+            ("treatment_eur", "DOUBLE"), ("capex_eur", "DOUBLE"), ("capex_annuity_eur", "DOUBLE"),
+            ("heat_mode", "VARCHAR"), ("cop", "DOUBLE"), ("water_quality", "VARCHAR"),
+            ("water_use", "VARCHAR"), ("hazardous", "BOOLEAN"), ("rank", "INTEGER"),
+            ("data_to_collect", "VARCHAR"), ("rule_source", "VARCHAR"),
+            ("source_per_target", "DOUBLE"), ("lca_kind", "VARCHAR"))],
+        """CREATE TABLE resource_overrides (
+            flow_id VARCHAR PRIMARY KEY,
+            resource VARCHAR NOT NULL,
+            previous_resource VARCHAR,
+            actor VARCHAR NOT NULL,
+            decided_at TIMESTAMP NOT NULL,
+            reason VARCHAR)""",
+        """CREATE TABLE candidate_decisions (
+            decision_id VARCHAR PRIMARY KEY,
+            candidate_id VARCHAR NOT NULL,
+            source_flow_id VARCHAR NOT NULL,
+            target_flow_id VARCHAR NOT NULL,
+            decision VARCHAR NOT NULL,
+            reason VARCHAR,
+            synergy_id VARCHAR,
+            actor VARCHAR NOT NULL,
+            decided_at TIMESTAMP NOT NULL,
+            why VARCHAR)""",
+        """CREATE TABLE joint_opportunities (
+            opportunity_id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            matrix VARCHAR,
+            resource VARCHAR,
+            company_ids VARCHAR,
+            flow_ids VARCHAR,
+            companies INTEGER,
+            quantity_std DOUBLE,
+            unit_std VARCHAR,
+            spend_eur DOUBLE,
+            saving_eur DOUBLE,
+            radius_km DOUBLE,
+            why VARCHAR,
+            screened_at TIMESTAMP)""",
+        """CREATE TABLE allocations (
+            candidate_id VARCHAR NOT NULL,
+            source_flow_id VARCHAR,
+            target_flow_id VARCHAR,
+            matrix VARCHAR,
+            quantity_std DOUBLE,
+            unit_std VARCHAR,
+            net_benefit_eur DOUBLE,
+            method VARCHAR NOT NULL,
+            allocated_at TIMESTAMP)""",
+    ]),
+    (4, "LCA results: kind and quantity, Monte Carlo interval, driving process, database", [
+        *[f"ALTER TABLE lca_results ADD COLUMN {name} {kind}" for name, kind in (
+            ("kind", "VARCHAR"), ("quantity_std", "DOUBLE"), ("unit_std", "VARCHAR"),
+            ("avoided_p05", "DOUBLE"), ("avoided_p50", "DOUBLE"), ("avoided_p95", "DOUBLE"),
+            ("sign_uncertain", "BOOLEAN"), ("mc_iterations", "INTEGER"), ("mc_seed", "INTEGER"),
+            ("driver_process", "VARCHAR"), ("driver_name", "VARCHAR"),
+            ("driver_share", "DOUBLE"), ("database", "VARCHAR"))],
+    ]),
+    (5, "questionnaire 1.1: site energy attributes (POD, contracted power, shift pattern, roof, "
+        "existing PV, Scambio sul Posto, municipality) and the company's link to a large group", [
+        *[f"ALTER TABLE sites ADD COLUMN {name} {kind}" for name, kind in (
+            ("pod_count", "INTEGER"), ("pod_codes", "VARCHAR"), ("contracted_power_kw", "DOUBLE"),
+            ("shift_pattern", "VARCHAR"), ("roof_area_m2", "DOUBLE"), ("roof_tilt_deg", "DOUBLE"),
+            ("roof_azimuth_deg", "DOUBLE"), ("existing_pv_kw", "DOUBLE"),
+            ("net_metering", "BOOLEAN"), ("comune", "VARCHAR"))],
+        "ALTER TABLE companies ADD COLUMN large_group BOOLEAN",
+        # DuckDB binds a view's columns when it is created: the NDA views are created
+        # again to carry the new columns (same definitions as in version 1).
+        """CREATE OR REPLACE VIEW v_companies AS
+            SELECT * FROM companies WHERE nda_signed_on IS NOT NULL""",
+        """CREATE OR REPLACE VIEW v_sites AS
+            SELECT s.* FROM sites s JOIN v_companies c USING (company_id)""",
+        """CREATE OR REPLACE VIEW v_flows AS
+            SELECT f.* FROM flows f JOIN v_companies c USING (company_id)""",
+    ]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -142,3 +142,18 @@ def test_full_pipeline_on_the_demo(demo_settings, tmp_path, monkeypatch):
     assert [p.name for p in outputs] == list(NOTEBOOKS)
     report = settings.reports_dir / "report.html"
     assert report.exists() and report.stat().st_size > 1_000_000
+    # Nothing a funder receives names a company that did not consent, or carries a VAT
+    # number or a site address: every executed notebook and every export is scanned.
+    from workbench.store import connect
+
+    with connect(settings) as con:
+        companies = con.execute("SELECT name, vat_number, consent FROM companies").df()
+        addresses = [a for (a,) in con.execute("SELECT address FROM sites WHERE address IS NOT NULL").fetchall()]
+    secret = (list(companies.loc[companies["consent"] != "nominativo", "name"])
+              + list(companies["vat_number"]) + addresses)
+    files = [p for p in settings.reports_dir.rglob("*") if p.is_file()]
+    assert len(files) >= 6
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        leaks = [s for s in secret if s and s in text]
+        assert not leaks, f"{path.name} contains {leaks[:3]}"

@@ -21,7 +21,7 @@ def test_quarantine_only_for_gsi(tiny_settings):
 def test_candidates_named_only_for_gsi(tiny_settings):
     candidates = pd.DataFrame([dict(candidate_id="C1", matrix="materia", regulatory_path="sottoprodotto",
                                     source_company_id="AZ-0001", source_company="Alfa Fonderie Fittizie S.r.l.",
-                                    avoided_cost_eur=1000.0)])
+                                    net_benefit_eur=1000.0)])
     text = tables.candidates(candidates, tiny_settings.with_(audience="funders"))
     assert "Alfa" not in text
     by_matrix = tables.candidates_by_matrix(candidates, tiny_settings.with_(audience="funders")).to_html()

@@ -25,7 +25,9 @@ LABELS = {
         "candidates": "Candidati", "regulatory_path": "Percorso normativo",
         "source_company": "Fornitore", "target_company": "Ricevente",
         "source_description": "Uscita", "target_description": "Ingresso",
-        "distance_km": "Distanza [km]", "avoided_cost_eur": "Costi evitati lordi [€/anno]",
+        "distance_km": "Distanza [km]", "net_benefit_eur": "Beneficio netto [€/anno]",
+        "data_to_collect": "Dati da raccogliere", "candidate_id": "Codice", "spend_eur": "Spesa [€/anno]",
+        "saving_eur": "Risparmio [€/anno]", "resource": "Classe", "avoided_cost_eur": "Costi evitati lordi [€/anno]",
         "why": "Perché", "subject_id": "Candidato", "kind": "Tipo", "method": "Metodo",
         "unit": "Unità", "baseline": "Senza simbiosi", "symbiosis": "Con simbiosi",
         "avoided": "Evitato", "in": "ingresso", "out": "uscita",
@@ -40,7 +42,9 @@ LABELS = {
         "candidates": "Candidates", "regulatory_path": "Regulatory path",
         "source_company": "Supplier", "target_company": "Receiver",
         "source_description": "Output", "target_description": "Input",
-        "distance_km": "Distance [km]", "avoided_cost_eur": "Gross avoided costs [€/yr]",
+        "distance_km": "Distance [km]", "net_benefit_eur": "Net benefit [€/yr]",
+        "data_to_collect": "Data to collect", "candidate_id": "Code", "spend_eur": "Spend [€/yr]",
+        "saving_eur": "Saving [€/yr]", "resource": "Class", "avoided_cost_eur": "Gross avoided costs [€/yr]",
         "why": "Why", "subject_id": "Candidate", "kind": "Kind", "method": "Method",
         "unit": "Unit", "baseline": "Without symbiosis", "symbiosis": "With symbiosis",
         "avoided": "Avoided", "in": "input", "out": "output",
@@ -118,8 +122,8 @@ def candidates_by_matrix(candidates: pd.DataFrame, settings: Settings):
     grouped = candidates.groupby(["matrix", "regulatory_path"], as_index=False).agg(
         candidates=("candidate_id", "count"),
         companies=("source_company_id", "nunique"),
-        avoided_cost_eur=("avoided_cost_eur", "sum"))
-    grouped = disclosure_control(grouped, settings.audience, "companies", ["avoided_cost_eur"],
+        net_benefit_eur=("net_benefit_eur", "sum"))
+    grouped = disclosure_control(grouped, settings.audience, "companies", ["net_benefit_eur"],
                                  by=["matrix"])
     return styled(grouped, settings.lang)
 
@@ -129,11 +133,36 @@ def candidates(candidates: pd.DataFrame, settings: Settings, top: int = 30):
     if is_restricted(settings.audience):
         return ("Elenco nominativo dei candidati riservato al GSI." if settings.lang == "it"
                 else "The named list of candidates is for the GSI only.")
-    columns = ["matrix", "source_company", "source_description", "target_company",
-               "target_description", "quantity_std", "unit_std", "distance_km",
-               "regulatory_path", "avoided_cost_eur", "why"]
-    best = candidates.groupby("matrix", group_keys=False).head(top // 3 or 1)
+    columns = [c for c in ("candidate_id", "matrix", "source_company", "source_description",
+                           "target_company", "target_description", "quantity_std", "unit_std",
+                           "distance_km", "regulatory_path", "net_benefit_eur", "why",
+                           "data_to_collect") if c in candidates.columns]
+    best = (candidates.sort_values("net_benefit_eur", ascending=False)
+            .groupby("matrix", group_keys=False).head(top // 3 or 1))
     return styled(best[columns], settings.lang, {"distance_km": 1})
+
+
+def allocation(result: dict, settings: Settings):
+    """The network allocation beside the greedy ranking: totals for everyone, the pairs
+    that differ for the GSI only."""
+    summary = styled(result["summary"], settings.lang).to_html()
+    gain = (f"<p>Guadagno dell'allocazione di rete sul greedy: {number(result['gain_eur'], 0, settings.lang)} €/anno "
+            f"({number(100 * result['gain_share'], 1, settings.lang)} %).</p>")
+    parts = [summary, gain]
+    if not is_restricted(settings.audience) and len(result["difference"]):
+        parts.append(styled(result["difference"], settings.lang).to_html())
+    from IPython.display import HTML
+    return HTML("".join(parts))
+
+
+def joint_opportunities(joint: pd.DataFrame, settings: Settings):
+    """Joint purchasing and shared logistics (GSI only: groups are small)."""
+    if is_restricted(settings.audience):
+        return (f"{len(joint)} opportunità di acquisto congiunto o logistica condivisa."
+                if settings.lang == "it" else f"{len(joint)} joint purchasing or shared logistics opportunities.")
+    columns = [c for c in ("kind", "matrix", "resource", "companies", "quantity_std", "unit_std",
+                           "spend_eur", "saving_eur", "why") if c in joint.columns]
+    return styled(joint[columns], settings.lang)
 
 
 def lca_results(results: pd.DataFrame, settings: Settings):

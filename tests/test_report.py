@@ -65,6 +65,7 @@ class _Resources(HTMLParser):
         self.urls: list[str] = []
         self.styles: list[str] = []
         self.tags: list[str] = []
+        self.srcdocs: list[str] = []
         self._in_style = False
 
     def handle_starttag(self, tag, attrs):
@@ -75,6 +76,8 @@ class _Resources(HTMLParser):
                 self.urls.append(value)
             if name == "style" and value:
                 self.styles.append(value)
+            if name == "srcdoc" and value:
+                self.srcdocs.append(value)
         self._in_style = tag == "style"
 
     def handle_endtag(self, tag):
@@ -95,7 +98,12 @@ def assert_offline(html: str) -> None:
     assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:)?//", _outside_scripts(html), re.I)
     for css in parser.styles:
         assert not re.search(r"@import|url\(\s*[\"']?\s*(https?:)?//", css, re.I), css
-    assert "iframe" not in parser.tags and "link" not in parser.tags
+    assert "link" not in parser.tags
+    # An iframe is allowed only as a self-contained document (srcdoc, no src), and that
+    # document must be offline too (the exchange network of the flow views).
+    assert parser.tags.count("iframe") == len(parser.srcdocs)
+    for document in parser.srcdocs:
+        assert_offline(document)
 
 
 def _outside_scripts(html: str) -> str:

@@ -156,5 +156,7 @@ def load_settings(data_dir: str | os.PathLike | None = None,
     key_file = overrides.pop("key_file", None) or cfg.get("key_file")
     values = {k: cfg[k] for k in ("period", "audience", "lang") if k in cfg}
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if "reports_root" in values:
+        values["reports_root"] = Path(values["reports_root"]).resolve()
     return Settings(data_dir=data_dir.resolve(), store_path=store_path.resolve(),
                     key_file=Path(key_file) if key_file else None, **values)

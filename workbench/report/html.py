@@ -92,6 +92,8 @@ def block_html(block: Block, div_id: str) -> str:
         return title + "<ul>" + "".join(f"<li>{_esc(x)}</li>" for x in block.content) + "</ul>"
     if block.kind == "figure":
         return f'{title}<div class="wb-figure">{figure_html(block.content, div_id)}</div>'
+    if block.kind == "html":  # trusted, self-contained HTML made by workbench.views
+        return f'{title}<div class="wb-html">{block.content}</div>'
     raise ValueError(f"unknown block kind {block.kind!r}")
 
 

@@ -52,7 +52,8 @@ class Table:
 
 @dataclass
 class Block:
-    """One element of a section: ``text``, ``note``, ``table``, ``figure`` or ``list``."""
+    """One element of a section: ``text``, ``note``, ``table``, ``figure``, ``list`` or
+    ``html`` (self-contained HTML made by :mod:`workbench.views`, e.g. the network)."""
 
     kind: str
     content: Any
@@ -208,15 +209,25 @@ def report_data(con, settings: Settings) -> dict[str, pd.DataFrame]:
 
 
 def sankey_figures_or_none(settings: Settings) -> dict[str, go.Figure] | None:
-    """Sankey figures per matrix from :mod:`workbench.views.sankey`, or None when that
-    module does not exist (the report then says so). Any other error propagates."""
+    """The flow views: a Sankey figure per matrix from :mod:`workbench.views.sankey`, then
+    the exchange network and the offline site map as HTML; None when the views package
+    does not exist (the report then says so). Any other error propagates."""
     try:
         from ..views.sankey import sankey_figures
     except ModuleNotFoundError as exc:
         if exc.name in ("workbench.views", "workbench.views.sankey"):
             return None
         raise
-    return sankey_figures(settings)
+    from ..views.map import static_map_html
+    from ..views.network import network_html
+    from ..views.panels import load
+
+    data = load(settings)  # one store read for all the flow views
+    views: dict = dict(sankey_figures(settings, data=data))
+    it = settings.lang == "it"
+    views["Rete degli scambi" if it else "Exchange network"] = network_html(settings, data=data)
+    views["Mappa dei siti" if it else "Map of the sites"] = static_map_html(settings, data=data)
+    return views
 
 
 # ---------------------------------------------------------------- presentation
@@ -344,9 +355,10 @@ def _flussi(w: _Writer, data, figures: dict[str, go.Figure] | None) -> Section:
         for matrix in MATRICES:
             if matrix in figures:
                 blocks.append(Block("figure", figures[matrix], title=w.t(f"matrix_{matrix}")))
-        for name, fig in figures.items():
+        for name, view in figures.items():
             if name not in MATRICES:
-                blocks.append(Block("figure", fig, title=str(name)))
+                kind = "html" if isinstance(view, str) else "figure"
+                blocks.append(Block(kind, view, title=str(name)))
     return Section("flussi", w.t("sec_flussi"), blocks, {"flows": flows})
 
 

@@ -111,6 +111,30 @@ def test_sites_inside_livorno_on_land(livorno):
     assert not inside_italy(at_sea["lat"], at_sea["lon"])
 
 
+def test_site_energy_attributes(livorno):
+    """Template 1.1 fields: plausible, invented, and exercising the CER rules."""
+    sites = livorno.sites
+    assert (sites["pod_codes"].str.split("|").map(len) == sites["pod_count"]).all()
+    codes = sites["pod_codes"].str.split("|").explode()
+    assert codes.str.fullmatch(r"IT001E\d{8}").all() and codes.is_unique
+    assert set(sites["shift_pattern"]) <= {"1x5", "2x5", "3x5", "1x6", "2x6", "3x6", "3x7"}
+    assert (sites["contracted_power_kw"] >= 3).all()
+    tilt = sites["roof_tilt_deg"]
+    assert (tilt == 0).mean() > 0.5 and tilt[tilt > 0].between(10, 25).all()
+    assert sites["roof_azimuth_deg"].between(135, 225).all()
+    pv = sites["existing_pv_kw"]
+    assert 0.05 <= (pv > 0).mean() <= 0.2 and pv[pv > 0].between(5, 200).all()
+    assert (pv <= sites["roof_area_m2"] / demo.EXISTING_PV_M2_PER_KWP + 2.5).all()
+    small = livorno.companies.set_index("key").loc[sites["company_key"], "size_class"].isin(["micro", "piccola"])
+    ssp = sites["net_metering"]
+    assert 1 <= ssp.sum() <= 2 and small[ssp.to_numpy()].all() and (pv[ssp] > 0).all()
+    comune = sites.set_index("cabina_primaria")["comune"]
+    assert set(comune) == {"Livorno", "Collesalvetti"}
+    assert set(comune.loc["CP-STAGNO"]) == {"Collesalvetti"}
+    large = livorno.companies[livorno.companies["large_group"]]
+    assert len(large) == 1 and large["size_class"].iloc[0] == "media"
+
+
 def test_the_coast_check():
     assert not on_land_livorno(43.55, 10.28)      # at sea, west of the port
     assert not on_land_livorno(43.55, 10.300)     # on the shoreline
@@ -289,6 +313,38 @@ def test_build_demo_end_to_end(demo_settings):
     statuses = dict(synergies)
     assert sum(statuses.values()) == 15 and statuses["abbandonata"] == 2
     assert audit >= 1
+
+
+def test_site_energy_flows_through_the_questionnaires_into_the_store(demo_settings):
+    """Every energy attribute the generator draws is in the store (only the at-sea site of
+    the bad rows is missing), and nothing of them is quarantined."""
+    from workbench.ingest import spec
+    from workbench.ingest.validate import SITE_ATTRIBUTE_FIELDS as energy
+    from workbench.store import connect
+
+    with connect(demo_settings, read_only=True) as con:
+        sites = con.execute("SELECT s.*, c.vat_number FROM v_sites s JOIN v_companies c "
+                            "USING (company_id)").df()
+        companies = con.execute("SELECT vat_number, large_group FROM companies").df()
+        columns = set(con.execute("SELECT \"column\" FROM quarantine").df()["column"])
+    sites["site_code"] = sites["site_id"].str.rsplit("-", n=1).str[1]
+    labels = {f.name: f.label for f in spec.SITE_FIELDS + spec.COMPANY_FIELDS}
+    assert not columns & {labels[name] for name in (*energy, "large_group")}
+    cluster = generate_cluster()
+    drawn = cluster.sites.merge(cluster.companies[["key", "vat_number"]], left_on="company_key",
+                                right_on="key")
+    merged = drawn.merge(sites, on=["vat_number", "site_code"], suffixes=("", "_store"))
+    assert len(merged) == len(drawn) - 1 - int(drawn["vat_number"].isin(
+        cluster.companies.loc[cluster.companies["nda_signed_on"].isna(), "vat_number"]).sum())
+    for column in energy:
+        stored = merged[f"{column}_store"]
+        assert stored.notna().all(), column
+        if column in ("pod_codes", "shift_pattern", "comune"):
+            assert (stored == merged[column]).all(), column
+        else:
+            assert np.allclose(stored.astype(float), merged[column].astype(float)), column
+    large = companies.set_index("vat_number")["large_group"]
+    assert large.notna().all() and large.sum() == 1
 
 
 def test_build_demo_is_idempotent(demo_settings):

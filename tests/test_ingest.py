@@ -11,13 +11,16 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from workbench.config import load_settings
 from workbench.ingest import (INGESTED, NO_NDA, REJECTED, UNCHANGED, ingest_file, ingest_folder,
                               read_questionnaire, write_error_report)
 from workbench.ingest import spec
-from workbench.ingest.validate import (CellError, is_waste, parse_date, parse_eer, parse_fate,
-                                       parse_number, parse_vat, validate_questionnaire)
+from workbench.ingest.reader import QuestionnaireError
+from workbench.ingest.validate import (CellError, is_waste, parse_bool, parse_date, parse_eer,
+                                       parse_fate, parse_number, parse_pod_codes,
+                                       parse_shift_pattern, parse_vat, validate_questionnaire)
 from workbench.model import vat_with_check_digit
 from workbench.store import connect
 
@@ -144,6 +147,24 @@ def test_numbers_dates_and_fates():
         parse_fate("R14")
 
 
+def test_yes_no_pod_codes_and_shift_patterns():
+    for yes in ("sì", "Sì", "si", "SI", "yes", "true", "Vero", True):
+        assert parse_bool(yes) is True
+    for no in ("no", "NO", "false", "Falso", False):
+        assert parse_bool(no) is False
+    for bad in ("forse", 1, "s"):
+        with pytest.raises(CellError, match="non è sì o no"):
+            parse_bool(bad)
+    assert parse_pod_codes(" it001e12345678 |IT001E87654321| ") == "IT001E12345678|IT001E87654321"
+    for bad in ("IT001E1234567", "IT001E12345678;IT001E87654321", "IT01E123456789", "|"):
+        with pytest.raises(CellError, match="POD"):
+            parse_pod_codes(bad)
+    assert parse_shift_pattern("2 X 5") == "2x5" and parse_shift_pattern("3×7") == "3x7"
+    assert spec.shift_pattern_codes() == ["1x5", "2x5", "3x5", "1x6", "2x6", "3x6", "3x7"]
+    with pytest.raises(CellError, match="turno «4x5» non previsto"):
+        parse_shift_pattern("4x5")
+
+
 def test_waste_rule():
     assert is_waste("materia", "R5", "Recuperi Srl")
     assert is_waste("materia", None, None)
@@ -188,8 +209,20 @@ def test_end_to_end_into_the_encrypted_store(settings, folder):
     assert companies["size_class"].tolist() == ["media"] * 3
     assert companies.loc[2, "nda_signed_on"] is pd.NaT or pd.isna(companies.loc[2, "nda_signed_on"])
 
+    assert companies["large_group"].tolist()[:2] == [False, False]
+
     sites = table(settings, "SELECT * FROM sites ORDER BY site_id")
     assert sites["site_id"].tolist() == ["AZ-0001-S1", "AZ-0001-S2", "AZ-0002-S1", "AZ-0002-S2"]
+    # energy fields (template 1.1): S1 declares them, normalised; S2 leaves them NULL
+    s1, s2 = sites.iloc[0], sites.iloc[1]
+    assert (s1["pod_count"], s1["pod_codes"]) == (2, "IT001E12345678|IT001E87654321")
+    assert (s1["contracted_power_kw"], s1["shift_pattern"], s1["roof_area_m2"]) == (1500, "2x5", 4000)
+    assert (s1["roof_tilt_deg"], s1["roof_azimuth_deg"], s1["existing_pv_kw"]) == (0, 180, 100)
+    assert bool(s1["net_metering"]) is True and s1["comune"] == "Livorno"
+    energy = ["pod_count", "pod_codes", "contracted_power_kw", "shift_pattern", "roof_area_m2",
+              "roof_tilt_deg", "roof_azimuth_deg", "existing_pv_kw", "net_metering", "comune"]
+    assert s2[energy].isna().all()
+    assert table(settings, "SELECT * FROM v_sites").columns.tolist() == sites.columns.tolist()
 
     flows = table(settings, "SELECT * FROM flows WHERE company_id = 'AZ-0002' ORDER BY flow_id")
     assert len(flows) == N_INPUTS + N_OUTPUTS
@@ -459,3 +492,111 @@ def test_date_cells_and_numbers_typed_as_text(settings, folder):
     assert table(settings, "SELECT lat FROM sites WHERE site_id = 'AZ-0001-S1'")["lat"][0] == 43.585
     gas = table(settings, "SELECT quantity FROM flows WHERE flow_id = 'AZ-0001-I0002'")
     assert gas["quantity"][0] == 1_200_000
+
+
+# --------------------------------------------------------------------------- template versions
+#: Fields appended by template 1.1 (issue 7), absent from a 1.0 questionnaire.
+V11_SITE_FIELDS = ("pod_count", "pod_codes", "contracted_power_kw", "shift_pattern", "roof_area_m2",
+                   "roof_tilt_deg", "roof_azimuth_deg", "existing_pv_kw", "net_metering", "comune")
+
+
+def write_v10(path: Path, data: dict, edit=None) -> Path:
+    """A questionnaire of template 1.0: the current one without the fields 1.1 appended
+    (the last row of ``Azienda``, the last columns of ``Siti``); ``edit(workbook)`` may
+    change it further."""
+    write(path, data)
+    wb = openpyxl.load_workbook(path)
+    first_new = 1 + [f.name for f in spec.SITE_FIELDS].index(V11_SITE_FIELDS[0])
+    wb[spec.SHEET_SITES].delete_cols(first_new, len(V11_SITE_FIELDS))
+    wb[spec.SHEET_COMPANY].delete_rows(2 + [f.name for f in spec.COMPANY_FIELDS].index("large_group"))
+    if edit is not None:
+        edit(wb)
+    wb.save(path)
+    return path
+
+
+def test_template_version_and_the_fields_it_appended(tmp_path):
+    assert spec.TEMPLATE_VERSION == "1.1"
+    assert tuple(f.name for f in spec.SITE_FIELDS[-len(V11_SITE_FIELDS):]) == V11_SITE_FIELDS
+    assert spec.COMPANY_FIELDS[-1].name == "large_group"
+    assert not any(f.required for f in spec.SITE_FIELDS[-len(V11_SITE_FIELDS):] + spec.COMPANY_FIELDS[-1:])
+    wb = openpyxl.load_workbook(spec.write_questionnaire(tmp_path / "modello.xlsx"))
+    assert wb[spec.SHEET_INSTRUCTIONS]["A2"].value == "Versione del modello: 1.1"
+    lists = {c[0]: [v for v in c[1:] if v] for c in zip(*wb[spec.SHEET_LISTS].iter_rows(values_only=True))}
+    assert lists["turni"] == spec.shift_pattern_codes() and lists["si_no"] == ["sì", "no"]
+    list_column = {name: get_column_letter(i) for i, name in enumerate(lists, start=1)}
+
+    def drop_down(sheet, cell):
+        found = [dv.formula1 for dv in wb[sheet].data_validations.dataValidation
+                 if str(dv.sqref).split(":")[0] == cell]
+        return found[0] if found else None
+
+    column = {f.name: get_column_letter(i) for i, f in enumerate(spec.SITE_FIELDS, start=1)}
+    assert f"${list_column['turni']}$2" in drop_down(spec.SHEET_SITES, f"{column['shift_pattern']}2")
+    assert f"${list_column['si_no']}$2" in drop_down(spec.SHEET_SITES, f"{column['net_metering']}2")
+    assert f"${list_column['si_no']}$2" in drop_down(spec.SHEET_COMPANY, f"B{len(spec.COMPANY_FIELDS) + 1}")
+
+
+def test_questionnaire_of_template_1_0_is_still_ingested(settings, folder):
+    path = write_v10(folder / "vecchio_modello.xlsx", good_data())
+    q = read_questionnaire(path)
+    assert q.absent == {spec.SHEET_COMPANY: ("large_group",), spec.SHEET_SITES: V11_SITE_FIELDS}
+    assert q.company["large_group"] is None and q.company["reference_year"] == 2024
+    assert list(q.sites.columns) == [f.name for f in spec.SITE_FIELDS] + ["source_row"]
+    assert q.sites[list(V11_SITE_FIELDS)].isna().all().all()
+    assert read_questionnaire(write(folder.parent / "nuovo.xlsx", good_data())).absent == {}
+
+    result = ingest_folder(settings, folder, progress=False)
+    assert result.files[0].status == INGESTED and result.problems.empty
+    assert result.files[0].rows_accepted == N_SITES + N_INPUTS + N_OUTPUTS
+    sites = table(settings, "SELECT * FROM v_sites ORDER BY site_id")
+    assert sites["lat"].tolist() == [43.585, 43.56]
+    assert sites[list(V11_SITE_FIELDS)].isna().all().all()
+    assert table(settings, "SELECT large_group FROM v_companies")["large_group"].isna().all()
+
+
+def _move_header(sheet: str, source: str, target: str):
+    def edit(wb):
+        wb[sheet][target] = wb[sheet][source].value
+        wb[sheet][source] = None
+    return edit
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    # a 1.1 header in the wrong column: misplaced, not an earlier version
+    (lambda wb: wb[spec.SHEET_SITES].cell(row=1, column=7, value="Comune"),
+     "foglio Siti, colonna G: attesa l'intestazione «Numero di POD», trovata «Comune»"),
+    # values under a header that is not there
+    (lambda wb: wb[spec.SHEET_SITES].cell(row=2, column=8, value="IT001E12345678"),
+     "foglio Siti, colonna G: attesa l'intestazione «Numero di POD», intestazione mancante"),
+    # a required header missing is never an earlier version
+    (lambda wb: wb[spec.SHEET_INPUTS].delete_cols(4, 30),
+     "foglio Ingressi, colonna D: attesa l'intestazione «Quantità annua», intestazione mancante"),
+    # the company form cut before a required field
+    (lambda wb: wb[spec.SHEET_COMPANY].delete_rows(11, 5),
+     "foglio Azienda, cella A11: atteso il campo «Anno di riferimento dei dati», cella vuota"),
+    # an unknown label where 1.1 has its field
+    (lambda wb: wb[spec.SHEET_COMPANY].cell(row=12, column=1, value="Note"),
+     "foglio Azienda, cella A12: atteso il campo «Collegata o associata a un grande gruppo (sì/no)»"),
+])
+def test_a_wrong_or_misplaced_header_still_refuses_the_file(tmp_path, edit, fragment):
+    path = write_v10(tmp_path / "q.xlsx", good_data(), edit)
+    with pytest.raises(QuestionnaireError) as info:
+        read_questionnaire(path)
+    assert fragment in info.value.message
+
+
+def test_a_1_1_questionnaire_with_a_middle_energy_column_deleted_is_refused(tmp_path):
+    path = write(tmp_path / "q.xlsx", good_data())
+    wb = openpyxl.load_workbook(path)
+    wb[spec.SHEET_SITES].delete_cols(8)  # "Codici POD": the columns after it move left
+    wb.save(path)
+    with pytest.raises(QuestionnaireError, match="colonna H: attesa l'intestazione «Codici POD"):
+        read_questionnaire(path)
+
+
+def test_notes_right_of_an_old_template_are_ignored_as_before(tmp_path):
+    def note(wb):
+        wb[spec.SHEET_SITES].cell(row=2, column=len(spec.SITE_FIELDS) + 3, value="nota a margine")
+    q = read_questionnaire(write_v10(tmp_path / "q.xlsx", good_data(), note))
+    assert q.absent[spec.SHEET_SITES] == V11_SITE_FIELDS and len(q.sites) == N_SITES

@@ -6,7 +6,8 @@ written into one folder and ingested once into an encrypted store; each case the
 - that its problem names the file, the sheet, the Excel row and the column (the Italian
   label) with a telling message, and is in the ``quarantine`` table;
 - that every *other* row of the same file reached the store (nothing valid lost), and
-  that the control file was ingested whole.
+  that the control file was ingested whole. A bad site energy attribute (template 1.1)
+  costs only its cell: the site and its flows are stored, the attribute is NULL.
 
 Whole-file cases (not a questionnaire, invalid identity) check the one-line reason and
 that the store holds nothing of them.
@@ -70,6 +71,7 @@ class Case:
     also: tuple = ()  # other (sheet, row, column) that must be reported too
     status: str = INGESTED
     stored_company: dict = field(default_factory=dict)  # company column → value expected in the store
+    stored_site: dict = field(default_factory=dict)  # column → value expected for the site of ``row``
 
     def __post_init__(self):
         if self.lost is None:
@@ -91,6 +93,9 @@ CASES = [
          "Data adesione al programma", "data «31/02/2024» non valida", stored_company={"joined_on": None}),
     Case("anno_riferimento_implausibile", setv("company", None, "reference_year", 1850), COMPANY, 11,
          "Anno di riferimento dei dati", "fuori dall'intervallo"),
+    Case("grande_gruppo_non_si_no", setv("company", None, "large_group", "boh"), COMPANY, 12,
+         "Collegata o associata a un grande gruppo (sì/no)", "valore «boh» non è sì o no",
+         stored_company={"large_group": None}),
     Case("nda_nel_futuro", setv("company", None, "nda_signed_on", "01/01/2099"), COMPANY, 8,
          "Data firma accordo di riservatezza (NDA)", "nel futuro", status=NO_NDA,
          lost=(("*", "*"),), stored_company={"nda_signed_on": None}),
@@ -109,6 +114,39 @@ CASES = [
          "campo obbligatorio vuoto",
          lost=((SITES, 2), (IN, 2), (IN, 3), (IN, 4), (IN, 6), (OUT, 2), (OUT, 3), (OUT, 5),
                (OUT, 6), (OUT, 7))),
+    # --- Siti, energy attributes (1.1): only the cell is quarantined, the site is kept
+    Case("numero_pod_negativo", setv("sites", 0, "pod_count", -1), SITES, 2, "Numero di POD",
+         "fuori dall'intervallo", lost=(), stored_site={"pod_count": None, "comune": "Livorno"}),
+    Case("numero_pod_non_intero", setv("sites", 0, "pod_count", 1.5), SITES, 2, "Numero di POD",
+         "non intero", lost=(), stored_site={"pod_count": None}),
+    Case("codice_pod_malformato", setv("sites", 0, "pod_codes", "IT001E1234567"), SITES, 2,
+         "Codici POD (separati da |)", "codice POD «IT001E1234567» non valido", lost=(),
+         stored_site={"pod_codes": None, "pod_count": 2}),
+    Case("codici_pod_separati_da_punto_e_virgola",
+         setv("sites", 0, "pod_codes", "IT001E12345678;IT001E87654321"), SITES, 2,
+         "Codici POD (separati da |)", "non valido", lost=(), stored_site={"pod_codes": None}),
+    Case("potenza_impegnata_negativa", setv("sites", 0, "contracted_power_kw", -50), SITES, 2,
+         "Potenza impegnata (kW)", "potenza impegnata «-50» negativo", lost=(),
+         stored_site={"contracted_power_kw": None}),
+    Case("turno_sconosciuto", setv("sites", 0, "shift_pattern", "4x5"), SITES, 2, "Turni di lavoro",
+         "turno «4x5» non previsto", lost=(), stored_site={"shift_pattern": None}),
+    Case("superficie_tetto_testo", setv("sites", 0, "roof_area_m2", "ampia"), SITES, 2,
+         "Superficie di copertura disponibile per FV (m²)", "non numerico", lost=(),
+         stored_site={"roof_area_m2": None, "roof_azimuth_deg": 180}),
+    Case("inclinazione_oltre_90", setv("sites", 0, "roof_tilt_deg", 95), SITES, 2,
+         "Inclinazione copertura (°, 0 = piana)", "fuori dall'intervallo", lost=(),
+         stored_site={"roof_tilt_deg": None}),
+    Case("orientamento_oltre_360", setv("sites", 0, "roof_azimuth_deg", 400), SITES, 2,
+         "Orientamento copertura (° da nord, 180 = sud)", "fuori dall'intervallo", lost=(),
+         stored_site={"roof_azimuth_deg": None}),
+    Case("fv_esistente_negativo", setv("sites", 0, "existing_pv_kw", -10), SITES, 2,
+         "FV esistente (kWp)", "negativo", lost=(), stored_site={"existing_pv_kw": None}),
+    Case("scambio_sul_posto_non_si_no", setv("sites", 0, "net_metering", "forse"), SITES, 2,
+         "Scambio sul posto attivo (sì/no)", "valore «forse» non è sì o no", lost=(),
+         stored_site={"net_metering": None}),
+    Case("energia_sul_sito_scartato", lambda d: d["sites"][1].update(lat=4.56, roof_tilt_deg=95),
+         SITES, 3, "Inclinazione copertura (°, 0 = piana)", "fuori dall'intervallo",
+         lost=((SITES, 3), (IN, 5), (OUT, 4)), also=((SITES, 3, "Latitudine"),)),
     # --- Ingressi
     Case("quantita_negativa", setv("inputs", 0, "quantity", -5), IN, 2, "Quantità annua", "non positiva"),
     Case("quantita_zero", setv("inputs", 0, "quantity", 0), IN, 2, "Quantità annua", "non positiva"),
@@ -307,7 +345,10 @@ def test_control_file_is_ingested_whole(ingested):
     assert control.status == INGESTED and control.problems == []
     flows = ingested["store"]["flows"]
     assert (flows["company_id"] == control.company_id).sum() == 11
-    assert (ingested["store"]["sites"]["company_id"] == control.company_id).sum() == 2
+    sites = ingested["store"]["sites"]
+    assert (sites["company_id"] == control.company_id).sum() == 2
+    s1 = sites[(sites["company_id"] == control.company_id) & (sites["source_row"] == 2)].iloc[0]
+    assert (s1["pod_codes"], s1["shift_pattern"], s1["roof_tilt_deg"]) == ("IT001E12345678|IT001E87654321", "2x5", 0)
 
 
 def _assert_names_place(problem: pd.Series, file: str, sheet: str, row: int, column: str):
@@ -354,6 +395,13 @@ def test_bad_cell_is_reported_and_nothing_valid_is_lost(ingested, case):
     company = store["companies"].set_index("company_id").loc[company_id]
     for column, value in case.stored_company.items():
         assert (pd.isna(company[column]) if value is None else company[column] == value), column
+    # a quarantined site attribute is NULL, the rest of the site as declared
+    if case.stored_site:
+        sites = store["sites"]
+        site = sites[(sites["company_id"] == company_id) & (sites["source_row"] == case.row)].iloc[0]
+        assert "il sito è acquisito" in hit.iloc[0]["message"]
+        for column, value in case.stored_site.items():
+            assert (pd.isna(site[column]) if value is None else site[column] == value), column
 
 
 @pytest.mark.parametrize("case", FILE_CASES, ids=[c.id for c in FILE_CASES])

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 
+import pandas as pd
 import pytest
 
 from workbench.config import load_settings
@@ -125,3 +126,38 @@ def test_locked_store_is_retried_then_reported(settings):
         holder.wait()
     with connect(settings) as con:  # released: opens again
         assert con.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_store_of_the_previous_version_migrates_to_the_site_energy_columns(settings, monkeypatch):
+    """Schema 5 (questionnaire 1.1) on a store created at version 4: old rows keep NULLs,
+    and the NDA views, bound when created, show the new columns."""
+    import workbench.store as store
+
+    energy = ["pod_count", "pod_codes", "contracted_power_kw", "shift_pattern", "roof_area_m2",
+              "roof_tilt_deg", "roof_azimuth_deg", "existing_pv_kw", "net_metering", "comune"]
+    monkeypatch.setattr(store, "MIGRATIONS", [m for m in store.MIGRATIONS if m[0] < 5])
+    with connect(settings) as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 4
+        con.execute("INSERT INTO companies (company_id, name, vat_number, nda_signed_on) "
+                    "VALUES ('AZ-0001', 'Vecchia Fittizia', '99000000001', DATE '2025-01-10')")
+        con.execute("INSERT INTO sites (site_id, company_id, name, lat, lon) "
+                    "VALUES ('AZ-0001-S1', 'AZ-0001', 'Stabilimento', 43.58, 10.33)")
+        con.execute("INSERT INTO flows (flow_id, site_id, company_id, direction, matrix, description, "
+                    "quantity, unit, quantity_std, unit_std) VALUES ('AZ-0001-I0002', 'AZ-0001-S1', "
+                    "'AZ-0001', 'in', 'energia', 'energia elettrica', 10, 'MWh', 10, 'MWh')")
+    monkeypatch.undo()
+
+    with connect(settings) as con:
+        versions = [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
+        sites = con.execute("SELECT * FROM v_sites").df()
+        companies = con.execute("SELECT * FROM v_companies").df()
+        flows = con.execute("SELECT count(*) FROM v_flows").fetchone()[0]
+        con.execute("INSERT INTO sites (site_id, company_id, name, shift_pattern, net_metering) "
+                    "VALUES ('AZ-0001-S2', 'AZ-0001', 'Deposito', '2x5', TRUE)")
+        new = con.execute("SELECT shift_pattern, net_metering FROM v_sites WHERE site_id = 'AZ-0001-S2'").fetchone()
+    assert versions[:5] == [1, 2, 3, 4, 5]
+    assert set(energy) <= set(sites.columns) and "large_group" in companies.columns
+    assert sites.loc[0, "name"] == "Stabilimento" and sites.loc[0, energy].isna().all()
+    assert companies.loc[0, "name"] == "Vecchia Fittizia" and pd.isna(companies.loc[0, "large_group"])
+    assert flows == 1
+    assert new == ("2x5", True)

@@ -20,10 +20,11 @@ not sum to 1, a quantity written as text) so that the demo quarantine is not emp
 them, writes ``<data_dir>/registro.xlsx`` (synergies over three semesters, investments,
 funding calls, contests, research, jobs) and loads it.
 
-The questionnaire will gain fields (issue 7: POD count, shift pattern, roof area ...):
-the generator already produces ``shift_pattern`` (companies), ``roof_area_m2`` and
-``pod_count`` (sites); :func:`write_questionnaires` passes every column whose name is a
-field of the format, so they appear in the files as soon as the format has them.
+Every site also gets the energy attributes of the questionnaire (template 1.1, issue 7):
+POD count and codes, contracted power, the company's shift pattern, roof area, tilt and
+azimuth, existing PV, Scambio sul Posto and municipality; every company says whether it
+belongs to a large group (one medium company of the roster does). They are drawn after
+everything else, so adding them changed none of the earlier figures.
 """
 from __future__ import annotations
 
@@ -80,6 +81,32 @@ SITE_NAMES = ("Stabilimento principale", "Unità locale 2 (deposito)")
 FILE_TIMESTAMP = (2026, 1, 1, 0, 0, 0)
 #: Efficiency of the gas boilers whose heat a heat synergy replaces (assumption). [-]
 BOILER_EFFICIENCY = 0.9
+#: Distributor code of the invented POD codes (``IT001E`` + 8 digits). [-]
+POD_PREFIX = "IT001E"
+#: Share of sites with a PV plant already installed, besides the sites of companies that
+#: declare PV energy fed into the grid (invented). [-]
+EXISTING_PV_SHARE = 0.10
+#: Smallest roof that the draw above considers, and the range of the plants. [m², kWp]
+EXISTING_PV_MIN_ROOF_M2 = 300.0
+EXISTING_PV_RANGE_KW = (20.0, 200.0)
+#: Roof area taken by one kWp of an existing plant (upper bound of its size). [m²/kWp]
+EXISTING_PV_M2_PER_KWP = 6.0
+#: Share of pitched roofs, and their tilt range; flat roofs have tilt 0. [-, deg]
+PITCHED_ROOF_SHARE = 0.25
+PITCHED_TILT_RANGE_DEG = (10, 25)
+#: Roof azimuth: south ± this, in steps of 5°. [deg]
+AZIMUTH_SPREAD_DEG = 45
+#: Contracted power over the peak load of the shift pattern; for sites that declare no
+#: electricity: per employee on a main site, a range on a secondary one (depots); and the
+#: smallest contract. [-, kW, kW, kW]
+CONTRACTED_POWER_MARGIN = 1.25
+POWER_PER_EMPLOYEE_KW = 1.0
+SECONDARY_SITE_POWER_RANGE_KW = (6.0, 30.0)
+MIN_CONTRACTED_POWER_KW = 3.0
+#: Small-company sites with PV in Scambio sul Posto: the first ones in Livorno, this
+#: share elsewhere. [sites, -]
+NET_METERING_SITES_LIVORNO = 2
+NET_METERING_SHARE = 0.4
 _LEGAL_FORMS = {"micro": ("S.n.c.", "S.r.l.", "S.a.s."), "piccola": ("S.r.l.",),
                 "media": ("S.r.l.", "S.p.A."), "grande": ("S.p.A.",)}
 
@@ -231,11 +258,13 @@ class Cluster:
     companies : DataFrame — ``key``, ``sector``, ``file_name`` and the company fields of the
         questionnaire (``name``, ``vat_number``, ``ateco``, ``employees`` [persons],
         ``turnover_eur`` [EUR], ``balance_sheet_eur`` [EUR], ``nda_signed_on``,
-        ``consent``, ``joined_on``, ``reference_year``), plus ``size_class`` and
-        ``shift_pattern``.
+        ``consent``, ``joined_on``, ``reference_year``, ``large_group``), plus
+        ``size_class`` and ``shift_pattern``.
     sites : DataFrame — ``company_key`` and the site fields (``site_code``, ``name``,
-        ``address``, ``lat``/``lon`` [deg], ``cabina_primaria``), plus ``roof_area_m2``
-        [m2] and ``pod_count``.
+        ``address``, ``lat``/``lon`` [deg], ``cabina_primaria``, ``pod_count``,
+        ``pod_codes``, ``contracted_power_kw`` [kW], ``shift_pattern``, ``roof_area_m2``
+        [m2], ``roof_tilt_deg`` [deg], ``roof_azimuth_deg`` [deg], ``existing_pv_kw``
+        [kWp], ``net_metering``, ``comune``).
     inputs, outputs : DataFrame — ``company_key``, ``template_id``, ``row`` (Excel row),
         the flow fields of the questionnaire (``quantity`` [unit/yr], ``unit``,
         ``unit_cost_eur`` [EUR/unit], ``temperature_c`` [°C] ...), ``monthly_profile``
@@ -298,6 +327,7 @@ def generate_cluster(n_companies: int = 50, region: str = "livorno", seed: int =
     companies = _company_figures(base, rng, region)
     sites = _sites(companies, rng, region)
     inputs, outputs = _flows(companies, rng)
+    sites = _site_energy(companies, sites, inputs, outputs, rng, region)
     cluster = Cluster(region, seed, companies, sites, inputs, outputs)
     if region == "livorno":
         _inject_defects(cluster)
@@ -369,7 +399,7 @@ def _synthetic_base(n: int, rng, locations: pd.DataFrame, label: str, offset: in
         "key": [f"{label}_{s:0{width}d}" for s in serial], "sector": sector, "name": names,
         "slug": slugs,
         "size_class": klass, "location": loc_names, "n_sites": n_sites, "nda_signed_on": nda,
-        "joined_on": joined, "consent": consent, "ateco": ateco})
+        "joined_on": joined, "consent": consent, "ateco": ateco, "large_group": False})
 
 
 def _livorno_base(n: int, rng) -> pd.DataFrame:
@@ -381,6 +411,7 @@ def _livorno_base(n: int, rng) -> pd.DataFrame:
         "nda_signed_on": [date.fromisoformat(d) if d else None for d in roster["nda_signed_on"]],
         "joined_on": [date.fromisoformat(d) for d in roster["joined_on"]],
         "consent": roster["consent"], "ateco": roster["ateco"],
+        "large_group": roster["large_group"].str.lower().eq("true").to_numpy(),
         "slug": [slugify(name) for name in roster["name"]]})
     if n > len(roster):
         zones = livorno_zones()[["zone", "label"]]
@@ -475,6 +506,81 @@ def _sites(companies: pd.DataFrame, rng, region: str) -> pd.DataFrame:
         "roof_area_m2": round_significant(np.maximum(roof, 20), 2),
         "pod_count": np.where(number == 1, 1 + rows["employees"].to_numpy() // 200, 1),
     })
+
+
+def _equivalent_hours() -> pd.Series:
+    """Hours at peak load that give a year's consumption, by shift pattern
+    (``lib/energy/shift_patterns.csv``: working hours at full load, base load outside). [h]"""
+    from .energy.profiles import shift_patterns
+
+    table = shift_patterns().set_index("shift_pattern")
+    days = table["working_days"].astype(str).str.count(r"\|") + 1
+    working = (table["end_hour"].astype(float) - table["start_hour"].astype(float)) * days * 52
+    return working + table["base_load_share"].astype(float) * (8760 - working)
+
+
+def _site_energy(companies: pd.DataFrame, sites: pd.DataFrame, inputs: pd.DataFrame,
+                 outputs: pd.DataFrame, rng, region: str) -> pd.DataFrame:
+    """The sites with the energy attributes of the questionnaire (template 1.1).
+
+    Drawn after everything else so that the earlier draws (and the demo figures) do not
+    move. ``contracted_power_kw`` follows the electricity a site declares (peak load of
+    its shift pattern, with a margin); existing PV goes to the sites of companies that
+    declare PV fed into the grid and to about :data:`EXISTING_PV_SHARE` of the larger
+    roofs; Scambio sul Posto only to small-company sites with PV.
+    """
+    out = sites.copy()
+    n = len(out)
+    company = companies.set_index("key")
+    shift = company.loc[out["company_key"], "shift_pattern"].to_numpy(dtype=object)
+    klass = company.loc[out["company_key"], "size_class"].to_numpy(dtype=object)
+    out["shift_pattern"] = shift
+    # POD codes: invented, unique in the cluster
+    pods = out["pod_count"].to_numpy(dtype=int)
+    digits = 10_000_000 + rng.choice(90_000_000, size=int(pods.sum()), replace=False)
+    ends = np.cumsum(pods)
+    out["pod_codes"] = ["|".join(f"{POD_PREFIX}{d}" for d in digits[e - k:e]) for k, e in zip(pods, ends)]
+    # contracted power from the declared electricity (MWh) and the shift pattern
+    electricity = inputs[inputs["template_id"].astype(str).str.endswith(".in.elettricita")
+                         & inputs["quantity_std"].notna()]
+    mwh = electricity.groupby(["company_key", "site_code"])["quantity_std"].sum()
+    site_mwh = pd.Series(list(zip(out["company_key"], out["site_code"]))).map(mwh).to_numpy(dtype=float)
+    hours = pd.Series(shift).map(_equivalent_hours()).to_numpy(dtype=float)
+    peak_kw = site_mwh * 1000 / hours * CONTRACTED_POWER_MARGIN * np.exp(rng.normal(0, 0.1, n))
+    undeclared_kw = np.where(out["site_code"].to_numpy() == "S1",
+                             company.loc[out["company_key"], "employees"].to_numpy(dtype=float)
+                             * POWER_PER_EMPLOYEE_KW,
+                             rng.uniform(*SECONDARY_SITE_POWER_RANGE_KW, n))
+    power = np.where(np.isnan(peak_kw), undeclared_kw, peak_kw)
+    out["contracted_power_kw"] = round_significant(np.maximum(power, MIN_CONTRACTED_POWER_KW), 2)
+    # roof orientation
+    pitched = rng.random(n) < PITCHED_ROOF_SHARE
+    out["roof_tilt_deg"] = np.where(pitched, rng.integers(PITCHED_TILT_RANGE_DEG[0],
+                                                          PITCHED_TILT_RANGE_DEG[1] + 1, n), 0)
+    steps = AZIMUTH_SPREAD_DEG // 5
+    out["roof_azimuth_deg"] = 180 + 5 * rng.integers(-steps, steps + 1, n)
+    # existing PV
+    roof = out["roof_area_m2"].to_numpy(dtype=float)
+    exporters = set(outputs.loc[outputs["template_id"].astype(str).str.endswith(".out.fv"), "company_key"])
+    has_pv = ((rng.random(n) < EXISTING_PV_SHARE) & (roof >= EXISTING_PV_MIN_ROOF_M2)) \
+        | (out["company_key"].isin(exporters).to_numpy() & (out["site_code"] == "S1").to_numpy())
+    kw = np.minimum(rng.uniform(*EXISTING_PV_RANGE_KW, n), roof / EXISTING_PV_M2_PER_KWP)
+    out["existing_pv_kw"] = np.where(has_pv, np.maximum(5.0, 5 * np.round(kw / 5)), 0.0)
+    # Scambio sul Posto: small companies' sites with PV
+    candidates = np.flatnonzero(has_pv & np.isin(klass, ("micro", "piccola")))
+    if region == "livorno":
+        chosen = candidates[:NET_METERING_SITES_LIVORNO]
+    else:
+        chosen = candidates[rng.random(len(candidates)) < NET_METERING_SHARE]
+    net_metering = np.zeros(n, dtype=bool)
+    net_metering[chosen] = True
+    out["net_metering"] = net_metering
+    if region == "livorno":
+        comune = livorno_zones().set_index("zone")["comune"]
+        out["comune"] = company.loc[out["company_key"], "location"].map(comune).to_numpy(dtype=object)
+    else:
+        out["comune"] = None
+    return out
 
 
 _FLOW_FIELDS = ("site_code", "matrix", "description", "eer_code", "quantity", "unit", "year",
@@ -645,10 +751,14 @@ def questionnaire_payloads(cluster: Cluster) -> list[tuple[str, dict, list, list
     """
     from .ingest import spec
 
-    company_names = [f.name for f in spec.COMPANY_FIELDS] + ["shift_pattern"]
-    site_names = [f.name for f in spec.SITE_FIELDS] + ["roof_area_m2", "pod_count"]
+    company_names = [f.name for f in spec.COMPANY_FIELDS]
+    site_names = [f.name for f in spec.SITE_FIELDS]
     flow_names = sorted({f.name for f in spec.INPUT_FIELDS + spec.OUTPUT_FIELDS}) + ["monthly_profile"]
+    yes_no = [f.name for f in spec.SITE_FIELDS + spec.COMPANY_FIELDS if f.kind == "bool"]
     sites = _records(cluster.sites, site_names)
+    for rows in sites.values():
+        for row in rows:  # as picked from the drop-down
+            row.update({k: _yes_no(row[k]) for k in yes_no if k in row})
     inputs = _records(cluster.inputs, flow_names)
     outputs = _records(cluster.outputs, flow_names)
     companies = cluster.companies
@@ -657,9 +767,15 @@ def questionnaire_payloads(cluster: Cluster) -> list[tuple[str, dict, list, list
     for key, file_name, company in zip(companies["key"], companies["file_name"],
                                        values.to_dict("records")):
         company["employees"] = int(company["employees"])
+        company.update({k: _yes_no(company[k]) for k in yes_no if k in company})
         payloads.append((file_name, company, sites.get(key, []), inputs.get(key, []),
                          outputs.get(key, [])))
     return payloads
+
+
+def _yes_no(value):
+    """``sì``/``no`` for a boolean, None for a missing one."""
+    return None if value is None else ("sì" if value else "no")
 
 
 def reproducible_xlsx(data: bytes) -> bytes:

@@ -28,10 +28,11 @@ column                          meaning
 ``comune``                      municipality of the site (optional; PNRR grant rule)
 ==============================  ============================================================
 
-:func:`site_energy_from_store` builds it from the store: the columns above that the
-store has (once the questionnaire carries them) and, for consumption and price, the
-declared electricity inputs (``resource == 'energia_elettrica'``); missing attributes
-take documented defaults and are listed in ``assumed``.
+:func:`site_energy_from_store` builds it from the store: the site attributes come from
+``v_sites`` (questionnaire 1.1, ``Siti`` sheet; store schema 5), consumption and price
+from the declared electricity inputs (``resource == 'energia_elettrica'``). Attributes a
+site left empty (or that an earlier questionnaire did not ask) take documented defaults
+and are listed in ``assumed``; a missing ``comune`` is read from the site's address.
 """
 from __future__ import annotations
 
@@ -129,9 +130,10 @@ def complete_site_energy(site_energy: pd.DataFrame, sites: pd.DataFrame,
                 else:
                     base[col] = base[alt]
                 base = base.drop(columns=[alt])
-    if "comune" not in base or base["comune"].isna().all():
-        addr = sites.set_index("site_id")["address"] if "address" in sites else pd.Series(dtype=object)
-        base["comune"] = base["site_id"].map(addr).map(comune_from_address)
+    addr = sites.set_index("site_id")["address"] if "address" in sites else pd.Series(dtype=object)
+    from_address = base["site_id"].map(addr).map(comune_from_address)
+    base["comune"] = base["comune"].where(base["comune"].notna(), from_address) \
+        if "comune" in base else from_address
     assumed = [[] for _ in range(len(base))]
     for col in SITE_ENERGY_COLUMNS:
         if col not in base:
@@ -150,35 +152,13 @@ def complete_site_energy(site_energy: pd.DataFrame, sites: pd.DataFrame,
 
 
 def site_energy_from_store(con) -> pd.DataFrame:
-    """Per-site energy attributes from the store: the :data:`SITE_ENERGY_COLUMNS` that
-    ``v_sites`` (or ``v_companies`` for ``shift_pattern``) already has, completed by
+    """Per-site energy attributes from the store: the :data:`SITE_ENERGY_COLUMNS` of
+    ``v_sites`` (a store not yet migrated to schema 5 has none of them), completed by
     :func:`complete_site_energy` from the declared electricity flows."""
     from ..flows import load_flows
     sites = con.execute("SELECT * FROM v_sites").df().rename(columns=SITE_ENERGY_ALIASES)
-    companies = con.execute("SELECT * FROM v_companies").df()
     cols = [c for c in SITE_ENERGY_COLUMNS if c in sites.columns]
-    declared = sites[cols].copy()
-    if "shift_pattern" not in declared and "shift_pattern" in companies:
-        declared = declared.merge(sites[["site_id", "company_id"]], on="site_id").merge(
-            companies[["company_id", "shift_pattern"]], on="company_id").drop(columns="company_id")
-    return complete_site_energy(declared, sites, load_flows(con))
-
-
-def site_energy_from_demo(settings, seed: int = 2027, n_companies: int = 50) -> pd.DataFrame:
-    """Stop-gap until the questionnaire and the store carry the site energy fields: the
-    attributes that :func:`workbench.demo.generate_cluster` already draws
-    (``roof_area_m2``, ``pod_count``, ``shift_pattern``), keyed by the store's
-    ``site_id`` (company matched by VAT number). Everything else defaults."""
-    from ..demo import generate_cluster
-    from ..store import connect
-    cluster = generate_cluster(n_companies, "livorno", seed)
-    with connect(settings, read_only=True) as con:
-        ids = con.execute("SELECT company_id, vat_number FROM v_companies").df()
-    comp = cluster.companies[["key", "vat_number", "shift_pattern"]].merge(ids, on="vat_number")
-    sites = cluster.sites.merge(comp, left_on="company_key", right_on="key")
-    return pd.DataFrame({"site_id": sites["company_id"] + "-" + sites["site_code"],
-                         "pod_count": sites["pod_count"], "shift_pattern": sites["shift_pattern"],
-                         "roof_area_m2": sites["roof_area_m2"]})
+    return complete_site_energy(sites[cols].copy(), sites, load_flows(con))
 
 
 # ------------------------------------------------------------------- analysis

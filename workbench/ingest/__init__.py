@@ -72,10 +72,12 @@ _FLOW_COLUMNS = ["flow_id", "site_id", "company_id", "direction", "matrix", "des
                  "water_quality", "state", "unit_cost_eur", "current_fate", "counterpart",
                  "source_file", "source_sheet", "source_row"]
 _SITE_COLUMNS = ["site_id", "company_id", "name", "lat", "lon", "address", "cabina_primaria",
-                 "source_file", "source_row"]
+                 "source_file", "source_row", "pod_count", "pod_codes", "contracted_power_kw",
+                 "shift_pattern", "roof_area_m2", "roof_tilt_deg", "roof_azimuth_deg",
+                 "existing_pv_kw", "net_metering", "comune"]
 _COMPANY_COLUMNS = ["company_id", "name", "vat_number", "ateco", "employees", "turnover_eur",
                     "balance_sheet_eur", "size_class", "nda_signed_on", "consent", "joined_on",
-                    "source_file", "file_hash"]
+                    "source_file", "file_hash", "large_group"]
 
 
 @dataclass

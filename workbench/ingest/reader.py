@@ -6,6 +6,13 @@ The reader checks only that a file *is* a questionnaire of the template
 with a :class:`QuestionnaireError` whose message is one Italian line. The cell values
 are returned as they are (strings stripped, empty cells as None); their checking is the
 job of :mod:`workbench.ingest.validate`.
+
+Earlier versions of the template are accepted: the format only ever grows by optional
+fields appended at the end (:mod:`~workbench.ingest.spec`), so a questionnaire whose
+``Azienda`` form or table header simply *stops* before such trailing optional fields is
+read with those fields empty (listed in ``Questionnaire.absent``). A label that is
+wrong or out of place, a missing required field, or values under a missing header
+still refuse the file.
 """
 from __future__ import annotations
 
@@ -54,6 +61,9 @@ class Questionnaire:
     company_rows : dict — canonical company field → its Excel row in ``Azienda``.
     sites, inputs, outputs : DataFrame — one row per non-empty sheet row, canonical
         column names (``spec.SITE_FIELDS`` ...) plus ``source_row`` (the Excel row).
+    absent : dict — sheet → canonical names of the trailing optional fields the file
+        does not have (a questionnaire of an earlier template version); empty for a
+        current one.
     """
 
     file: str
@@ -62,6 +72,7 @@ class Questionnaire:
     sites: pd.DataFrame
     inputs: pd.DataFrame
     outputs: pd.DataFrame
+    absent: dict = field(default_factory=dict)
     tables: dict = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -102,11 +113,14 @@ def parse_questionnaire(data: bytes, file_name: str) -> Questionnaire:
                                  f"({type(exc).__name__})") from None
     finally:
         workbook.close()
-    company, company_rows = _company(sheets[spec.SHEET_COMPANY], file_name)
-    tables = {name: _table(sheets[name], name, fields, file_name)
-              for name, fields in spec.TABLE_FIELDS.items()}
+    absent = {}
+    company, company_rows, absent[spec.SHEET_COMPANY] = _company(sheets[spec.SHEET_COMPANY], file_name)
+    tables = {}
+    for name, fields in spec.TABLE_FIELDS.items():
+        tables[name], absent[name] = _table(sheets[name], name, fields, file_name)
     return Questionnaire(file_name, company, company_rows, tables[spec.SHEET_SITES],
-                         tables[spec.SHEET_INPUTS], tables[spec.SHEET_OUTPUTS])
+                         tables[spec.SHEET_INPUTS], tables[spec.SHEET_OUTPUTS],
+                         {sheet: names for sheet, names in absent.items() if names})
 
 
 def check_container(data: bytes, file_name: str) -> None:
@@ -197,10 +211,22 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index)
 
 
-def _company(rows: list[tuple], file_name: str) -> tuple[dict, dict]:
+def _optional_from(fields, index: int) -> bool:
+    """True when ``fields[index:]`` are all optional (they may be absent from the file)."""
+    return not any(f.required for f in fields[index:])
+
+
+def _company(rows: list[tuple], file_name: str) -> tuple[dict, dict, tuple[str, ...]]:
+    """Company fields, their Excel rows, and the trailing optional fields the form lacks."""
     company, company_rows = {}, {}
-    for offset, f in enumerate(spec.COMPANY_FIELDS):
+    fields = spec.COMPANY_FIELDS
+    for offset, f in enumerate(fields):
         excel_row = 2 + offset
+        if len(rows) < excel_row and _optional_from(fields, offset):
+            # the form ends here (earlier template version): the rest is empty
+            absent = tuple(g.name for g in fields[offset:])
+            company.update(dict.fromkeys(absent))
+            return company, company_rows, absent
         row = rows[excel_row - 1] if len(rows) >= excel_row else ()
         label = row[0] if len(row) > 0 else None
         if _label_key(label) != _label_key(f.label):
@@ -210,13 +236,23 @@ def _company(rows: list[tuple], file_name: str) -> tuple[dict, dict]:
                                      "del questionario")
         company[f.name] = row[1] if len(row) > 1 else None
         company_rows[f.name] = excel_row
-    return company, company_rows
+    return company, company_rows, ()
 
 
-def _table(rows: list[tuple], sheet: str, fields, file_name: str) -> pd.DataFrame:
+def _table(rows: list[tuple], sheet: str, fields, file_name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The sheet's rows under canonical names, and the trailing optional fields it lacks.
+
+    The header may stop before trailing optional fields (earlier template version) when
+    the columns of those fields are empty, header and rows alike (as before, anything to
+    the right of the template's columns is ignored).
+    """
     header = rows[0] if rows else ()
+    present = len(fields)
     for index, f in enumerate(fields):
         found = header[index] if index < len(header) else None
+        if found is None and _optional_from(fields, index) and _blank(rows, index, len(fields)):
+            present = index
+            break
         if _label_key(found) != _label_key(f.label):
             where = f"foglio {sheet}, colonna {_column_letter(index + 1)}"
             what = f"trovata «{found}»" if found is not None else "intestazione mancante"
@@ -226,7 +262,7 @@ def _table(rows: list[tuple], sheet: str, fields, file_name: str) -> pd.DataFram
     width = len(fields)
     records, source_rows = [], []
     for excel_row, row in enumerate(rows[1:], start=2):
-        values = tuple(row[:width]) + (None,) * max(0, width - len(row))
+        values = tuple(row[:present]) + (None,) * max(0, width - min(len(row), present))
         if all(v is None for v in values):
             continue
         records.append(values)
@@ -235,4 +271,9 @@ def _table(rows: list[tuple], sheet: str, fields, file_name: str) -> pd.DataFram
     cells[:] = records if records else cells
     frame = pd.DataFrame(cells, columns=names, dtype=object)
     frame["source_row"] = np.asarray(source_rows, dtype="int64")
-    return frame
+    return frame, tuple(names[present:])
+
+
+def _blank(rows: list[tuple], first: int, end: int) -> bool:
+    """True when no row (header included) has a value in the columns ``first:end``."""
+    return all(v is None for row in rows for v in row[first:end])

@@ -4,6 +4,16 @@ One workbook per company. The ``Azienda`` sheet is a form (label in column A, va
 column B); ``Siti``, ``Ingressi`` and ``Uscite`` are tables with a header in row 1 and
 one row per site or flow from row 2. A hidden ``Liste`` sheet feeds the drop-downs.
 
+Versions
+--------
+- **1.0**: the foundation format.
+- **1.1**: optional energy fields appended at the end (issue 7): in ``Siti`` the POD
+  (count and codes), contracted power, shift pattern, roof available for PV (area, tilt,
+  azimuth), existing PV, Scambio sul Posto and municipality; in ``Azienda`` the link to
+  a large group. New fields are only ever *appended*, and only optional ones, so that the
+  reader still accepts a questionnaire of an earlier version: its missing trailing fields
+  are empty.
+
 The same :func:`write_questionnaire` writes the empty template
 (``workbench template OUT.xlsx``) and the filled questionnaires of the demo cluster, so
 the reader always meets exactly the format it was written in.
@@ -15,7 +25,7 @@ from pathlib import Path
 
 from ..model import FATE_CODES, MATRICES, STATES, WATER_QUALITIES, CONSENTS
 
-TEMPLATE_VERSION = "1.0"
+TEMPLATE_VERSION = "1.1"
 
 SHEET_INSTRUCTIONS = "Istruzioni"
 SHEET_COMPANY = "Azienda"
@@ -42,7 +52,7 @@ class Field:
 
     name: str
     label: str
-    kind: str  # text | int | float | date | code
+    kind: str  # text | int | float | date | code | bool
     required: bool = False
     help: str = ""
 
@@ -59,6 +69,10 @@ COMPANY_FIELDS: tuple[Field, ...] = (
     Field("consent", "Consenso alla citazione", "code", False, "riservato (predefinito) o nominativo"),
     Field("joined_on", "Data adesione al programma", "date"),
     Field("reference_year", "Anno di riferimento dei dati", "int", True),
+    # 1.1 (issue 7): appended, optional
+    Field("large_group", "Collegata o associata a un grande gruppo (sì/no)", "bool", False,
+          "sì se l'azienda è collegata o associata a un grande gruppo (raccomandazione "
+          "UE 2003/361): conta come grande impresa per la CER"),
 )
 
 SITE_FIELDS: tuple[Field, ...] = (
@@ -68,6 +82,22 @@ SITE_FIELDS: tuple[Field, ...] = (
     Field("lat", "Latitudine", "float", True, "gradi decimali WGS84"),
     Field("lon", "Longitudine", "float", True, "gradi decimali WGS84"),
     Field("cabina_primaria", "Cabina primaria", "text", False, "codice della cabina primaria"),
+    # 1.1 (issue 7): energy fields, appended, optional
+    Field("pod_count", "Numero di POD", "int", False, "punti di prelievo elettrici del sito"),
+    Field("pod_codes", "Codici POD (separati da |)", "text", False,
+          "es. IT001E12345678|IT001E87654321 (in bolletta)"),
+    Field("contracted_power_kw", "Potenza impegnata (kW)", "float", False, "somma dei POD [kW]"),
+    Field("shift_pattern", "Turni di lavoro", "code", False,
+          "turni x giorni lavorativi a settimana, es. 2x5 (elenco a discesa)"),
+    Field("roof_area_m2", "Superficie di copertura disponibile per FV (m²)", "float", False,
+          "tetti e pensiline liberi [m²]"),
+    Field("roof_tilt_deg", "Inclinazione copertura (°, 0 = piana)", "float", False, "0-90 [°]"),
+    Field("roof_azimuth_deg", "Orientamento copertura (° da nord, 180 = sud)", "float", False,
+          "0-360 [°], 90 = est, 180 = sud, 270 = ovest"),
+    Field("existing_pv_kw", "FV esistente (kWp)", "float", False, "impianti già installati [kWp]"),
+    Field("net_metering", "Scambio sul posto attivo (sì/no)", "bool", False,
+          "sì se un POD del sito è in Scambio sul Posto (SSP)"),
+    Field("comune", "Comune", "text", False, "comune del sito"),
 )
 
 _MONTH_FIELDS = tuple(Field(f"m{i:02d}", m, "float", False, "quota del mese (somma 1)")
@@ -119,9 +149,25 @@ INSTRUCTIONS_IT = (
     "4. Quantità annue con la loro unità: materia in t, kg o q; acqua in m3 o L;",
     "   energia in MWh, kWh, GJ, tep, oppure combustibili in Sm3, t o L (indicare il combustibile nella descrizione).",
     "5. Profilo mensile facoltativo: quote da Gen a Dic che sommano a 1.",
-    "6. I dati sono trattati in forma riservata secondo l'accordo di riservatezza (NDA):",
+    "6. Energia (facoltativo, foglio 'Siti'): POD, potenza impegnata, turni, copertura disponibile",
+    "   per il fotovoltaico (superficie, inclinazione, orientamento), FV esistente, scambio sul posto",
+    "   e comune di ogni sito; servono all'analisi delle comunità energetiche (CER).",
+    "7. I dati sono trattati in forma riservata secondo l'accordo di riservatezza (NDA):",
     "   nei rapporti ai finanziatori compaiono solo aggregati di almeno tre aziende.",
 )
+
+
+#: Answers offered by the drop-down of the ``bool`` fields (the reader accepts more
+#: spellings, see :func:`workbench.ingest.validate.parse_bool`).
+YES_NO: tuple[str, ...] = ("sì", "no")
+
+
+def shift_pattern_codes() -> list[str]:
+    """Shift patterns of the drop-down (``1x5`` … ``3x7``), from
+    ``lib/energy/shift_patterns.csv`` — the table the hourly profiles use."""
+    from ..energy.profiles import shift_patterns
+
+    return shift_patterns()["shift_pattern"].astype(str).tolist()
 
 
 def _lists(eer_codes: list[str]) -> dict[str, list[str]]:
@@ -133,6 +179,8 @@ def _lists(eer_codes: list[str]) -> dict[str, list[str]]:
         "destini": list(FATE_CODES),
         "consensi": list(CONSENTS),
         "eer": eer_codes,
+        "turni": shift_pattern_codes(),
+        "si_no": list(YES_NO),
     }
 
 
@@ -184,16 +232,19 @@ def write_questionnaire(path: str | Path, company: dict | None = None,
         wc.cell(row=r, column=1, value=f.label + (" *" if f.required else "")).fill = header_fill
         wc.cell(row=r, column=2, value=company.get(f.name))
         wc.cell(row=r, column=3, value=f.help)
-    consent_row = 2 + [f.name for f in COMPANY_FIELDS].index("consent")
-    dv = DataValidation(type="list", formula1=ranges["consensi"], allow_blank=True)
-    wc.add_data_validation(dv)
-    dv.add(f"B{consent_row}")
+    company_drop_downs = {"consent": "consensi", "large_group": "si_no"}
+    for name, list_name in company_drop_downs.items():
+        row = 2 + [f.name for f in COMPANY_FIELDS].index(name)
+        dv = DataValidation(type="list", formula1=ranges[list_name], allow_blank=True)
+        wc.add_data_validation(dv)
+        dv.add(f"B{row}")
     wc.column_dimensions["A"].width = 45
     wc.column_dimensions["B"].width = 30
     wc.column_dimensions["C"].width = 45
 
     drop_downs = {"matrix": "matrici", "unit": "unita", "state": "stati",
-                  "water_quality": "qualita_acqua", "current_fate": "destini", "eer_code": "eer"}
+                  "water_quality": "qualita_acqua", "current_fate": "destini", "eer_code": "eer",
+                  "shift_pattern": "turni", "net_metering": "si_no"}
     for position, (sheet, fields) in enumerate(TABLE_FIELDS.items(), start=2):
         wt = wb.create_sheet(sheet, position)
         rows = {SHEET_SITES: sites, SHEET_INPUTS: inputs, SHEET_OUTPUTS: outputs}[sheet] or []

@@ -14,6 +14,10 @@ Rules
 - **Sites and flows**: a row with any problem is quarantined whole; the other rows are
   kept. A flow that points to a site code not in ``Siti``, or to a site row that was
   quarantined, is quarantined too.
+- **Site energy attributes** (:data:`SITE_ATTRIBUTE_FIELDS`: POD, contracted power,
+  shift pattern, roof, existing PV, Scambio sul Posto, municipality): like the optional
+  company fields, a bad value is quarantined alone (stored as NULL) and the site and its
+  flows are kept — a mistyped roof tilt must not cost a site its flows.
 - **Waste rule (EER required)**: an output of ``materia`` is treated as *waste*, and so
   needs its EER code, when its current fate is an R or D operation (waste law applies)
   or when no recipient is declared (nothing shows it is a by-product or product handed to
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -56,6 +61,18 @@ TEMPERATURE_RANGE_C = (-50.0, 1500.0)
 PROFILE_TOLERANCE = 0.01
 MONTH_FIELDS: tuple[str, ...] = tuple(f"m{i:02d}" for i in range(1, 13))
 IDENTITY_FIELDS = ("name", "vat_number")
+#: Optional site fields whose bad value is quarantined alone (the site row is kept).
+SITE_ATTRIBUTE_FIELDS: tuple[str, ...] = (
+    "pod_count", "pod_codes", "contracted_power_kw", "shift_pattern", "roof_area_m2",
+    "roof_tilt_deg", "roof_azimuth_deg", "existing_pv_kw", "net_metering", "comune")
+#: A POD code: ``IT``, three digits (distributor), ``E``, eight digits.
+POD_PATTERN = re.compile(r"IT\d{3}E\d{8}")
+#: Spellings of yes and no accepted in a ``bool`` field (case and accents ignored).
+YES_WORDS: tuple[str, ...] = ("si", "yes", "true", "vero")
+NO_WORDS: tuple[str, ...] = ("no", "false", "falso")
+#: Roof tilt and azimuth ranges. [deg]
+TILT_RANGE_DEG = (0.0, 90.0)
+AZIMUTH_RANGE_DEG = (0.0, 360.0)
 
 
 @dataclass(frozen=True)
@@ -191,6 +208,44 @@ def parse_date(value) -> date:
         return as_date(value)
     except ValueError:
         raise CellError(f"data «{value}» non valida", "una data gg/mm/aaaa") from None
+
+
+def parse_bool(value) -> bool:
+    """Yes or no: a boolean cell, or ``sì``/``si``/``yes``/``true``/``vero`` and
+    ``no``/``false``/``falso`` in any case, with or without accent."""
+    if isinstance(value, bool):
+        return value
+    text = unicodedata.normalize("NFKD", parse_text(value)).encode("ascii", "ignore").decode()
+    key = text.strip().casefold()
+    if key in YES_WORDS:
+        return True
+    if key in NO_WORDS:
+        return False
+    raise CellError(f"valore «{value}» non è sì o no", "sì o no")
+
+
+def parse_pod_codes(value) -> str:
+    """POD codes separated by ``|`` (spaces ignored, upper-cased), each like
+    ``IT001E12345678``; returned ``|``-joined in the order given."""
+    codes = [re.sub(r"\s+", "", c).upper() for c in parse_text(value).split("|")]
+    codes = [c for c in codes if c]
+    expected = "codici POD come IT001E12345678, separati da |"
+    if not codes:
+        raise CellError(f"nessun codice POD in «{value}»", expected)
+    bad = [c for c in codes if not POD_PATTERN.fullmatch(c)]
+    if bad:
+        raise CellError(f"codice POD «{bad[0]}» non valido (IT, 3 cifre, E, 8 cifre)", expected)
+    return "|".join(codes)
+
+
+def parse_shift_pattern(value) -> str:
+    """A shift pattern of ``lib/energy/shift_patterns.csv`` (``2x5``; ``2 X 5`` and
+    ``2×5`` are accepted)."""
+    allowed = spec.shift_pattern_codes()
+    key = re.sub(r"\s+", "", parse_text(value)).lower().replace("×", "x")
+    if key not in allowed:
+        raise CellError(f"turno «{value}» non previsto", "uno di " + ", ".join(allowed))
+    return key
 
 
 def _choice(allowed, expected: str) -> Callable:
@@ -344,11 +399,24 @@ def checks(today: date) -> dict[str, Check]:
         "consent": Check(_choice(CONSENTS, "riservato o nominativo"), "riservato o nominativo"),
         "joined_on": Check(_past_date(today), "una data gg/mm/aaaa non futura"),
         "reference_year": Check(year, expected_year),
+        "large_group": Check(parse_bool, "sì o no"),
         "site_code": Check(parse_text, "un codice sito, es. S1"),
         "address": Check(parse_text, "un testo"),
         "lat": Check(_bounded(parse_number, -90, 90, "latitudine"), "gradi decimali WGS84"),
         "lon": Check(_bounded(parse_number, -180, 180, "longitudine"), "gradi decimali WGS84"),
         "cabina_primaria": Check(parse_text, "il codice della cabina primaria"),
+        "pod_count": Check(_bounded(parse_integer, 0, None, "numero di POD"), "un numero intero ≥ 0"),
+        "pod_codes": Check(parse_pod_codes, "codici POD come IT001E12345678, separati da |"),
+        "contracted_power_kw": Check(_not_negative("potenza impegnata"), "un numero ≥ 0 in kW"),
+        "shift_pattern": Check(parse_shift_pattern, "un turno dell'elenco, es. 2x5"),
+        "roof_area_m2": Check(_not_negative("superficie di copertura"), "un numero ≥ 0 in m²"),
+        "roof_tilt_deg": Check(_bounded(parse_number, *TILT_RANGE_DEG, "inclinazione"),
+                               _range_text(*TILT_RANGE_DEG) + " °"),
+        "roof_azimuth_deg": Check(_bounded(parse_number, *AZIMUTH_RANGE_DEG, "orientamento"),
+                                  _range_text(*AZIMUTH_RANGE_DEG) + " ° da nord"),
+        "existing_pv_kw": Check(_not_negative("potenza FV esistente"), "un numero ≥ 0 in kWp"),
+        "net_metering": Check(parse_bool, "sì o no"),
+        "comune": Check(parse_text, "il nome del comune"),
         "matrix": Check(_choice(MATRICES, "materia, acqua o energia"), "materia, acqua o energia"),
         "description": Check(parse_text, "una descrizione"),
         "quantity": Check(_positive, "un numero maggiore di zero"),
@@ -378,7 +446,10 @@ class ValidationResult:
     ----------
     company : dict — canonical company fields, typed; quarantined fields are None.
     sites : DataFrame — valid sites: ``site_code``, ``name``, ``address``, ``lat`` [deg],
-        ``lon`` [deg], ``cabina_primaria``, ``source_row``.
+        ``lon`` [deg], ``cabina_primaria``, the energy attributes (``pod_count`` [-],
+        ``pod_codes``, ``contracted_power_kw`` [kW], ``shift_pattern``, ``roof_area_m2``
+        [m²], ``roof_tilt_deg`` [deg], ``roof_azimuth_deg`` [deg], ``existing_pv_kw``
+        [kWp], ``net_metering`` (bool), ``comune``), ``source_row``.
     flows : DataFrame — valid inputs and outputs: canonical flow columns plus
         ``direction``, ``hazardous``, ``quantity_std`` [t, m3 or MWh per year],
         ``unit_std``, ``monthly_profile`` (list of 12 shares or None), ``source_sheet``,
@@ -487,14 +558,19 @@ class _RowProblems:
         self.problems: list[Problem] = []
         self.bad_rows: set[int] = set()
 
-    def add(self, row: int, name: str | None, value, expected: str | None, detail: str):
+    def add(self, row: int, name: str | None, value, expected: str | None, detail: str,
+            whole_row: bool = True):
+        """Record a problem; ``whole_row=False``: only the cell is quarantined."""
         column = self.labels.get(name, name)
         self.problems.append(make_problem(self.file, self.sheet, row, column, value, expected, detail))
-        self.bad_rows.add(row)
+        if whole_row:
+            self.bad_rows.add(row)
 
 
-def _parse_rows(frame: pd.DataFrame, fields, table: dict[str, Check], sink: _RowProblems) -> list[dict]:
-    """Typed values of every row; cell problems go to ``sink``."""
+def _parse_rows(frame: pd.DataFrame, fields, table: dict[str, Check], sink: _RowProblems,
+                cell_only: tuple[str, ...] = ()) -> list[dict]:
+    """Typed values of every row; cell problems go to ``sink``. A bad value of a field in
+    ``cell_only`` is set to None without quarantining its row."""
     parsed = []
     names = [f.name for f in fields]
     for record in frame[names + ["source_row"]].itertuples(index=False, name=None):
@@ -504,7 +580,12 @@ def _parse_rows(frame: pd.DataFrame, fields, table: dict[str, Check], sink: _Row
         for f in fields:
             value, error = _parse_cell(raw[f.name], f, table)
             if error is not None:
-                sink.add(row, f.name, raw[f.name], error.expected, error.args[0])
+                if f.name in cell_only:
+                    sink.add(row, f.name, raw[f.name], error.expected,
+                             error.args[0] + ": campo messo in quarantena (il sito è acquisito)",
+                             whole_row=False)
+                else:
+                    sink.add(row, f.name, raw[f.name], error.expected, error.args[0])
             clean[f.name] = value
         parsed.append(clean)
     return parsed
@@ -533,7 +614,7 @@ def validate_sites(questionnaire: Questionnaire, table: dict[str, Check]) \
         -> tuple[pd.DataFrame, list[Problem], dict[str, int]]:
     """Valid sites, their problems, and the codes of quarantined site rows → Excel row."""
     sink = _RowProblems(questionnaire.file, spec.SHEET_SITES, spec.SITE_FIELDS)
-    rows = _parse_rows(questionnaire.sites, spec.SITE_FIELDS, table, sink)
+    rows = _parse_rows(questionnaire.sites, spec.SITE_FIELDS, table, sink, SITE_ATTRIBUTE_FIELDS)
     for r in rows:
         _check_inside_italy(r, sink)
     _flag_duplicates(rows, sink, lambda r: r["site_code"].casefold() if r["site_code"] else None,

@@ -20,6 +20,7 @@ import pytest
 
 from workbench import lca
 from workbench.config import REPO_ROOT, Settings
+from workbench.lca.inventory import NON_PROCESS_FILES
 
 #: IPCC AR6 WG1 (2021), table 7.15: GWP100 of fossil methane and of nitrous oxide.
 GWP100_CH4_FOSSIL = 29.8
@@ -242,7 +243,7 @@ def read_csv_rows() -> dict[tuple[str, str], dict]:
     """The raw CSV rows of lib/lci by (process, input), read without the workbench."""
     rows = {}
     for path in sorted(lca.LCI_DIR.glob("*.csv")):
-        if path.name in ("scenarios.csv", "kinds.csv"):
+        if path.name in NON_PROCESS_FILES:
             continue
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
@@ -342,10 +343,20 @@ def test_kinds_follow_the_screening_rules():
     kinds = lca.read_kinds()
     rules = pd.read_csv(REPO_ROOT / "lib" / "resources" / "substitution_rules.csv", dtype=str)
     known = set(zip(rules["source_resource"], rules["target_resource"]))
-    missing = [pair for pair in zip(kinds["source_resource"], kinds["target_resource"])
-               if pair not in known]
+    # water is paired by quality and use, not by class: one row per source holds for all
+    wildcard = kinds["target_resource"] == "*"
+    classes = pd.read_csv(REPO_ROOT / "lib" / "resources" / "resource_classes.csv", dtype=str)
+    water = set(classes.loc[classes["matrix"] == "acqua", "resource"])
+    assert set(kinds.loc[wildcard, "source_resource"]) <= water
+    assert set(kinds.loc[wildcard, "kind"]) == {"water_reuse"}
+    missing = [pair for pair in zip(kinds.loc[~wildcard, "source_resource"],
+                                    kinds.loc[~wildcard, "target_resource"]) if pair not in known]
     assert missing == []
-    assert set(kinds["kind"]) <= set(lca.scenario_kinds())
+    # every rule of the screening is either evaluated or excluded with its reason
+    assert known <= set(zip(kinds["source_resource"], kinds["target_resource"]))
+    excluded = kinds["kind"] == ""
+    assert (kinds.loc[excluded, "note"] != "").all()
+    assert set(kinds.loc[~excluded, "kind"]) <= set(lca.scenario_kinds())
 
 
 def small_store(tmp_path: Path) -> Settings:
@@ -404,15 +415,18 @@ def test_evaluate_store_writes_a_full_refresh(project, tmp_path):
     base, *_ = project
     settings = small_store(tmp_path)
     with store.connect(settings) as con:  # a stale result of a candidate that no longer exists
-        con.execute("INSERT INTO lca_results VALUES ('C-OLD', 'candidate', ?, 'kg CO2-Eq', "
-                    "1, 0, 1, 'lci-vecchio', now())", [lca.method_label(lca.GWP100)])
+        con.execute("INSERT INTO lca_results (subject_id, subject_kind, method, unit, baseline, "
+                    "symbiosis, avoided, inventory_version, computed_at) VALUES ('C-OLD', "
+                    "'candidate', ?, 'kg CO2-Eq', 1, 0, 1, 'lci-vecchio', now())",
+                    [lca.method_label(lca.GWP100)])
     summary = lca.prepare_project(settings, project_dir=base)
     assert lca.inventory_version() in summary["valore"].tolist()
     results = lca.evaluate_store(settings, project_dir=base)
     assert sorted(results["subject_id"]) == ["C-1", "SY-1"]
     unit = lca.avoided_impacts(heat_subjects([1.0]), base)["avoided"].iloc[0]
     by = results.set_index("subject_id")["avoided"]
-    assert by["C-1"] == pytest.approx(1000 * unit, rel=1e-6)
+    # C-1 replaces 1000 MWh of the receiver's natural gas: 1000 × η MWh of heat delivered
+    assert by["C-1"] == pytest.approx(1000 * lca.boiler_efficiency() * unit, rel=1e-6)
     assert by["SY-1"] == pytest.approx(400 * unit, rel=1e-6)
     with store.connect(settings) as con:
         stored = con.execute("SELECT subject_id FROM lca_results ORDER BY 1").fetchall()

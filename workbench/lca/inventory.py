@@ -1,8 +1,12 @@
 """Foreground inventory from ``lib/lci/``: read, check, version, link and write to Brightway.
 
 ``lib/lci/`` holds one CSV per process family (``electricity.csv``, ``fuels.csv``,
-``heat.csv`` ...), one row per exchange, plus ``scenarios.csv`` which says, for each kind
-of synergy, what the *baseline* and the *symbiosis* demand per unit of exchanged quantity.
+``heat.csv``, ``water.csv``, ``transport.csv``, ``waste.csv``, ``materials.csv``,
+``treatment.csv``), one row per exchange, plus the scenario tables: ``scenarios.csv`` (for
+each kind of synergy, what the *baseline* and the *symbiosis* demand), ``kinds.csv``
+(which substitution of the screening is which kind, with its virgin product and its
+treatment) and ``disposal.csv`` (how a supplier's residue is disposed of without the
+symbiosis); ``ecoinvent_links.csv`` maps processes to ecoinvent for the optional link.
 ``lib/lci/README.md`` describes the columns and says which numbers are verified and which
 are assumptions. The inventory version is a hash of these files: it goes with every
 result so that a figure can be traced to the exact numbers that produced it.
@@ -20,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import LIB_DIR
-from .project import BIOSPHERE, DEFAULT_PROJECT, LcaError, open_project
+from .project import BIOSPHERE, DEFAULT_PROJECT, LcaError, open_project, quiet_feedback
 
 #: Folder of the foreground inventory shipped with the workbench.
 LCI_DIR = LIB_DIR / "lci"
@@ -30,8 +34,15 @@ FOREGROUND = "lci_livorno"
 SCENARIOS_FILE = "scenarios.csv"
 #: Which substitution (source class → target class of ``lib/resources``) is which kind.
 KINDS_FILE = "kinds.csv"
+#: How each residue class is disposed of without the symbiosis.
+DISPOSAL_FILE = "disposal.csv"
+#: ``target_resource`` of a kinds.csv row that holds for every target of its source.
+ANY_TARGET = "*"
+#: lib/lci process → ecoinvent activity, for the optional ecoinvent link.
+ECOINVENT_LINKS_FILE = "ecoinvent_links.csv"
 #: Files of the inventory folder that are not process families.
-NON_PROCESS_FILES: tuple[str, ...] = (SCENARIOS_FILE, KINDS_FILE)
+NON_PROCESS_FILES: tuple[str, ...] = (SCENARIOS_FILE, KINDS_FILE, DISPOSAL_FILE,
+                                      ECOINVENT_LINKS_FILE)
 
 INVENTORY_COLUMNS: tuple[str, ...] = (
     "process_code", "process_name", "product_unit", "location", "exchange_type", "input",
@@ -39,9 +50,34 @@ INVENTORY_COLUMNS: tuple[str, ...] = (
     "maximum", "pedigree", "basic_uncertainty", "source", "year", "verification", "comment",
 )
 SCENARIO_COLUMNS: tuple[str, ...] = (
-    "kind", "scenario", "process_code", "amount", "unit", "quantity_unit", "description",
-    "source",
+    "kind", "scenario", "process_code", "amount", "unit", "basis", "role", "quantity_unit",
+    "description", "source",
 )
+KIND_COLUMNS: tuple[str, ...] = (
+    "source_resource", "target_resource", "kind", "virgin_process", "treatment_process",
+    "treatment_basis", "note",
+)
+DISPOSAL_COLUMNS: tuple[str, ...] = (
+    "source_resource", "default_route", "disposal_process", "incineration_process",
+    "discharge_process", "note",
+)
+#: What a scenario row's amount multiplies, per subject (see :mod:`.scenarios`).
+BASES: dict[str, str] = {
+    "quantity": "quantità scambiata q [unità del tipo/anno]",
+    "source_quantity": "quantità ceduta dal fornitore q_s [unità/anno]",
+    "source_tkm": "q_s × percorso [t·km/anno]",
+    "quantity_km": "q × percorso [m3·km/anno]",
+    "heat": "calore consegnato = q × calore per unità di q [MWh/anno]",
+    "heat_over_cop": "calore consegnato / COP della pompa di calore [MWh elettrici/anno]",
+    "treatment": "la base del trattamento indicata in kinds.csv (quantity o source_quantity)",
+}
+#: Role of a scenario row in the functional balance of the pair (see
+#: :func:`~workbench.lca.scenario_balance`).
+ROLES: tuple[str, ...] = ("fornitura", "residuo", "residuo_fornitura", "ausiliario")
+#: Process codes of scenarios.csv resolved per subject.
+PLACEHOLDERS: tuple[str, ...] = ("{virgin}", "{treatment}", "{disposal}", "{transport}")
+#: Routes of a residue without the symbiosis (``disposal.csv``).
+DISPOSAL_ROUTES: tuple[str, ...] = ("smaltimento", "incenerimento", "recupero", "scarico")
 EXCHANGE_TYPES: tuple[str, ...] = ("technosphere", "biosphere")
 SCENARIOS: tuple[str, ...] = ("baseline", "symbiosis")
 #: How sure we are of a number: read in the cited source; read in a secondary source that
@@ -265,6 +301,16 @@ def read_scenarios(lci_dir=None) -> pd.DataFrame:
         if row["scenario"] not in SCENARIOS:
             raise LcaError(f"{_where(row)}, colonna scenario: {row['scenario']!r}; atteso "
                            f"{' o '.join(SCENARIOS)}")
+        if row["basis"] not in BASES:
+            raise LcaError(f"{_where(row)}, colonna basis: {row['basis']!r}; una di "
+                           f"{', '.join(BASES)}")
+        if row["role"] not in ROLES:
+            raise LcaError(f"{_where(row)}, colonna role: {row['role']!r}; uno di "
+                           f"{', '.join(ROLES)}")
+        code = row["process_code"]
+        if code.startswith("{") and code not in PLACEHOLDERS:
+            raise LcaError(f"{_where(row)}, colonna process_code: segnaposto {code!r} sconosciuto; "
+                           f"uno di {', '.join(PLACEHOLDERS)}")
     for kind, rows in df.groupby("kind"):
         if set(rows["scenario"]) != set(SCENARIOS):
             raise LcaError(f"{SCENARIOS_FILE}: il tipo {kind!r} deve avere sia baseline sia "
@@ -280,21 +326,116 @@ def read_kinds(lci_dir=None) -> pd.DataFrame:
     Returns
     -------
     DataFrame — ``source_resource``, ``target_resource`` (resource classes of
-    ``lib/resources``), ``kind`` (a kind of ``scenarios.csv``), ``note``.
+    ``lib/resources``; :data:`ANY_TARGET` for every target of a water source, since the
+    screening pairs water by quality and use), ``kind`` (a kind of ``scenarios.csv``;
+    empty = not evaluated on purpose, the reason in ``note``), ``virgin_process`` (what
+    the receiver buys without the symbiosis), ``treatment_process`` (what the residue
+    needs before use; empty = none), ``treatment_basis`` (``source_quantity``: per unit
+    given by the supplier, or ``quantity``: per unit received), ``note``.
     """
     path = _lci_dir(lci_dir) / KINDS_FILE
     if not path.exists():
         raise LcaError(f"file dei tipi di sinergia mancante: {path}")
-    df = _read(path, ("source_resource", "target_resource", "kind", "note"))
+    df = _read(path, KIND_COLUMNS)
     known = set(read_scenarios(lci_dir)["kind"])
     for _, row in df.iterrows():
+        if row["kind"] == "":
+            if not row["note"]:
+                raise LcaError(f"{_where(row)}: sostituzione esclusa (kind vuoto) senza il motivo "
+                               "nella colonna note")
+            continue
         if row["kind"] not in known:
             raise LcaError(f"{_where(row)}, colonna kind: {row['kind']!r} senza scenari in "
                            f"{SCENARIOS_FILE}")
+        if row["treatment_process"] and row["treatment_basis"] not in ("source_quantity", "quantity"):
+            raise LcaError(f"{_where(row)}, colonna treatment_basis: {row['treatment_basis']!r}; "
+                           "atteso source_quantity o quantity")
     duplicated = df.duplicated(["source_resource", "target_resource"])
     if duplicated.any():
         raise LcaError(f"{_where(df[duplicated].iloc[0])}: sostituzione ripetuta")
     return df
+
+
+def read_disposal(lci_dir=None) -> pd.DataFrame:
+    """How each residue class is disposed of when there is no symbiosis.
+
+    Returns
+    -------
+    DataFrame — ``source_resource``, ``default_route`` (:data:`DISPOSAL_ROUTES`),
+    ``disposal_process`` (landfill or D8/D9 treatment), ``incineration_process``
+    (D10/R1), ``discharge_process`` (water), ``note``; indexed by ``source_resource``.
+    """
+    path = _lci_dir(lci_dir) / DISPOSAL_FILE
+    if not path.exists():
+        raise LcaError(f"file delle vie di smaltimento mancante: {path}")
+    df = _read(path, DISPOSAL_COLUMNS)
+    column = {"smaltimento": "disposal_process", "incenerimento": "incineration_process",
+              "scarico": "discharge_process"}
+    for _, row in df.iterrows():
+        route = row["default_route"]
+        if route not in DISPOSAL_ROUTES:
+            raise LcaError(f"{_where(row)}, colonna default_route: {route!r}; una di "
+                           f"{', '.join(DISPOSAL_ROUTES)}")
+        if route in column and not row[column[route]]:
+            raise LcaError(f"{_where(row)}: via predefinita {route!r} senza processo in "
+                           f"{column[route]}")
+    duplicated = df.duplicated("source_resource")
+    if duplicated.any():
+        raise LcaError(f"{_where(df[duplicated].iloc[0])}: classe ripetuta")
+    return df.set_index("source_resource", drop=False)
+
+
+def check_scenario_tables(inventory: pd.DataFrame, lci_dir=None) -> None:
+    """Every process named by the scenario tables and the ecoinvent links exists in lib/lci.
+
+    Raises
+    ------
+    LcaError — naming the file, line, column and the unknown process.
+    """
+    from .ecoinvent import read_links
+
+    codes = set(inventory["process_code"])
+    tables = (
+        (read_links(lci_dir), ("process_code",)),
+        (read_scenarios(lci_dir), ("process_code",)),
+        (read_kinds(lci_dir), ("virgin_process", "treatment_process")),
+        (read_disposal(lci_dir), ("disposal_process", "incineration_process", "discharge_process")),
+    )
+    for df, columns in tables:
+        for _, row in df.iterrows():
+            for column in columns:
+                code = row[column]
+                if code and code not in PLACEHOLDERS and code not in codes:
+                    raise LcaError(f"{_where(row)}, colonna {column}: processo {code!r} "
+                                   "inesistente in lib/lci")
+
+
+def boiler_efficiency(lci_dir=None) -> float:
+    """Efficiency of the gas boiler of ``heat.csv`` (1 / natural gas per MWh of heat). [-]"""
+    inventory = read_inventory(lci_dir)
+    row = inventory[(inventory["process_code"] == "heat_natural_gas_boiler")
+                    & (inventory["input"] == "natural_gas_combustion_industrial")]
+    if row.empty:
+        raise LcaError("heat.csv: manca il gas naturale della caldaia (heat_natural_gas_boiler)")
+    return 1.0 / float(row["amount"].iloc[0])
+
+
+def grid_electricity_series(lci_dir=None) -> pd.DataFrame:
+    """The Italian grid electricity factor by year, as written in ``electricity.csv``.
+
+    Returns
+    -------
+    DataFrame — ``process_code``, ``year``, ``kg_co2_per_mwh`` [kg CO2/MWh],
+    ``verification``, ``source``; one row per process of ``electricity.csv`` (the one
+    used by the scenarios is ``electricity_grid_it``).
+    """
+    inventory = read_inventory(lci_dir)
+    rows = inventory[(inventory["file"] == "electricity.csv")
+                     & (inventory["input"] == "Carbon dioxide, fossil")]
+    out = pd.DataFrame({"process_code": rows["process_code"], "year": rows["year"].astype(int),
+                        "kg_co2_per_mwh": rows["amount"], "verification": rows["verification"],
+                        "source": rows["source"]})
+    return out.sort_values("year", ignore_index=True)
 
 
 def scenario_kinds(lci_dir=None) -> list[str]:
@@ -409,14 +550,14 @@ def load_foreground(project_dir, project_name: str = DEFAULT_PROJECT, lci_dir=No
                 "processes": meta.get("number"), "exchanges": meta.get("exchanges"),
                 "seconds": round(time.perf_counter() - start, 3)}
     inventory = read_inventory(lci_dir)
-    read_scenarios(lci_dir)  # checked now, so that a bad scenario file fails early
+    check_scenario_tables(inventory, lci_dir)  # checked now, so that bad tables fail early
     codes = link_biosphere(inventory, _biosphere_index(bd))
     data = _datasets(inventory, codes, version)
     db = bd.Database(FOREGROUND)
     if not present:
         db.register()
-    with contextlib.redirect_stderr(io.StringIO()):  # bw2data's progress bar
-        db.write(data)
+    with contextlib.redirect_stderr(io.StringIO()), quiet_feedback():
+        db.write(data)  # progress bar; "not ready for regionalization" for RER locations
     meta = bd.databases[FOREGROUND]
     meta.update({"inventory_version": version, "exchanges": len(inventory),
                  "lci_dir": str(_lci_dir(lci_dir).resolve())})

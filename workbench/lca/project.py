@@ -39,6 +39,9 @@ GWP100: tuple[str, str, str] = ("IPCC 2021", "climate change", "global warming p
 
 #: Methods an analyst can select, by short key. All are in the bundled archive and are
 #: loaded on first use (offline). Extend this list rather than typing tuples in notebooks.
+#: The EF 3.1 categories other than climate change and water use are as complete as the
+#: elementary flows of the foreground (mostly CO2, CH4, N2O, SO2 and water): they become
+#: meaningful with the optional ecoinvent link (``lib/lci/README.md``).
 SELECTABLE_METHODS: dict[str, tuple[str, str, str]] = {
     "gwp100": GWP100,
     "gwp20": ("IPCC 2021", "climate change", "global warming potential (GWP20)"),
@@ -46,12 +49,49 @@ SELECTABLE_METHODS: dict[str, tuple[str, str, str]] = {
     "ef31_climate_change": ("EF v3.1", "climate change", "global warming potential (GWP100)"),
     "ef31_climate_change_fossil": ("EF v3.1", "climate change: fossil",
                                    "global warming potential (GWP100)"),
+    "ef31_climate_change_biogenic": ("EF v3.1", "climate change: biogenic",
+                                     "global warming potential (GWP100)"),
     "ef31_water_use": ("EF v3.1", "water use",
                        "user deprivation potential (deprivation-weighted water consumption)"),
+    "ef31_acidification": ("EF v3.1", "acidification", "accumulated exceedance (AE)"),
     "ef31_eutrophication_freshwater": (
         "EF v3.1", "eutrophication: freshwater",
         "fraction of nutrients reaching freshwater end compartment (P)"),
+    "ef31_eutrophication_marine": (
+        "EF v3.1", "eutrophication: marine",
+        "fraction of nutrients reaching marine end compartment (N)"),
+    "ef31_eutrophication_terrestrial": ("EF v3.1", "eutrophication: terrestrial",
+                                        "accumulated exceedance (AE)"),
+    "ef31_photochemical_ozone": ("EF v3.1", "photochemical oxidant formation: human health",
+                                 "tropospheric ozone concentration increase"),
+    "ef31_particulate_matter": ("EF v3.1", "particulate matter formation",
+                                "impact on human health"),
+    "ef31_fossil_resources": ("EF v3.1", "energy resources: non-renewable",
+                              "abiotic depletion potential (ADP): fossil fuels"),
+    "ef31_minerals_metals": ("EF v3.1", "material resources: metals/minerals",
+                             "abiotic depletion potential (ADP): elements (ultimate reserves)"),
+    "ef31_land_use": ("EF v3.1", "land use", "soil quality index"),
+    "ef31_ozone_depletion": ("EF v3.1", "ozone depletion", "ozone depletion potential (ODP)"),
 }
+
+#: Inventory indicators computed like methods (no characterisation factors of a method
+#: archive): a sum of elementary flows, or of the supply of some foreground processes.
+#: They give the funders' indicators "groundwater avoided" and "waste avoided" from the
+#: same supply vectors as the impacts. key → (name tuple, unit, definition).
+INVENTORY_INDICATORS: dict[str, tuple[tuple[str, str, str], str, dict]] = {
+    "groundwater_m3": (("inventario", "acqua di falda prelevata", "m3"), "m3", {
+        "flows": (("Water, well, in ground", ("natural resource", "in water")),)}),
+    "freshwater_m3": (("inventario", "acqua dolce prelevata", "m3"), "m3", {
+        "flows": (("Water, well, in ground", ("natural resource", "in water")),
+                  ("Water, river", ("natural resource", "in water")),
+                  ("Water, lake", ("natural resource", "in water")),
+                  ("Water, unspecified natural origin", ("natural resource", "in water")),
+                  ("Water, unspecified natural origin", ("natural resource", "in ground")))}),
+    "waste_disposed_t": (("inventario", "rifiuti a smaltimento (discarica e incenerimento)", "t"),
+                         "t", {"process_prefixes": ("landfill_", "incineration_")}),
+}
+#: Indicator name tuple → key of :data:`INVENTORY_INDICATORS`.
+INDICATOR_KEYS: dict[tuple[str, str, str], str] = {v[0]: k for k, v in INVENTORY_INDICATORS.items()}
 
 #: Separator of the parts of a method name when written as one string (store, tables).
 METHOD_SEPARATOR = " | "
@@ -74,17 +114,30 @@ def resolve_method(method) -> tuple[str, ...]:
     if isinstance(method, str):
         if method in SELECTABLE_METHODS:
             return SELECTABLE_METHODS[method]
+        if method in INVENTORY_INDICATORS:
+            return INVENTORY_INDICATORS[method][0]
         if METHOD_SEPARATOR in method:
             return tuple(method.split(METHOD_SEPARATOR))
         raise LcaError(f"metodo LCIA sconosciuto {method!r}: usare una tupla o una chiave tra "
-                       f"{', '.join(SELECTABLE_METHODS)}")
+                       f"{', '.join([*SELECTABLE_METHODS, *INVENTORY_INDICATORS])}")
     if isinstance(method, (tuple, list)) and method and all(isinstance(p, str) for p in method):
         return tuple(method)
     raise LcaError(f"metodo LCIA non valido {method!r}: atteso una tupla di stringhe")
 
 
+def is_indicator(method) -> bool:
+    """Whether ``method`` is an inventory indicator (:data:`INVENTORY_INDICATORS`)."""
+    return tuple(resolve_method(method)) in INDICATOR_KEYS
+
+
 def resolve_methods(method) -> list[tuple[str, ...]]:
-    """One method or a list of them (see :func:`resolve_method`) → list of tuples, no repeats."""
+    """One method or a list of them (see :func:`resolve_method`) → list of tuples, no repeats.
+
+    A string of keys separated by commas (``"gwp100,groundwater_m3"``, as a notebook
+    parameter) is a list.
+    """
+    if isinstance(method, str) and "," in method and METHOD_SEPARATOR not in method:
+        method = [part.strip() for part in method.split(",") if part.strip()]
     if isinstance(method, list) or (isinstance(method, tuple) and method
                                     and isinstance(method[0], (tuple, list))):
         methods = [resolve_method(m) for m in method]
@@ -193,6 +246,18 @@ def import_bw2io():
     return bw2io
 
 
+@contextlib.contextmanager
+def quiet_feedback(level: int = logging.ERROR):
+    """Turn Brightway's stdout feedback logger down to ``level`` for a block."""
+    logger = logging.getLogger(_FEEDBACK_LOGGER)
+    before = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 def open_project(project_dir, project_name: str = DEFAULT_PROJECT):
     """Point Brightway at ``project_dir`` and make ``project_name`` current; return ``bw2data``.
 
@@ -274,10 +339,16 @@ def _biosphere_codes(bd) -> dict[str, int]:
     return dict(query)
 
 
+def _has_flows(bd) -> bool:
+    from bw2data.backends import ActivityDataset as AD
+
+    return AD.select(AD.id).where(AD.database == BIOSPHERE).limit(1).exists()
+
+
 def _ensure_biosphere(bd) -> str:
     # Database.write is one transaction: a biosphere that has flows is complete. One
     # that was not built here (e.g. with an imported ecoinvent) is reused as it is.
-    if BIOSPHERE in bd.databases and _biosphere_codes(bd):
+    if BIOSPHERE in bd.databases and _has_flows(bd):
         return "reused"
     import_bw2io()
     from bw2io.importers import Ecospold2BiosphereImporter
@@ -295,6 +366,7 @@ def _ensure_biosphere(bd) -> str:
 
 
 def _ensure_methods(bd, wanted: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    wanted = [m for m in wanted if m not in INDICATOR_KEYS]  # computed, nothing to load
     missing = [m for m in wanted if m not in bd.methods]
     reused = [m for m in wanted if m in bd.methods]
     if not missing:
@@ -320,8 +392,10 @@ def _ensure_methods(bd, wanted: list[tuple]) -> tuple[list[tuple], list[tuple]]:
 
 def method_unit(project_dir, project_name: str, method) -> str:
     """Unit of a loaded method's scores (e.g. ``kg CO2-Eq``)."""
-    bd = open_project(project_dir, project_name)
     name = resolve_method(method)
+    if name in INDICATOR_KEYS:
+        return INVENTORY_INDICATORS[INDICATOR_KEYS[name]][1]
+    bd = open_project(project_dir, project_name)
     if name not in bd.methods:
         raise LcaError(f"metodo LCIA {method_label(name)!r} non caricato: eseguire bootstrap")
     return bd.methods[name].get("unit", "")

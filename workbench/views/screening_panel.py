@@ -45,7 +45,9 @@ class ScreeningPanel:
         self.promote = widgets.Button(description="Promuovi a sinergia", button_style="success")
         self.reject = widgets.Button(description="Scarta", button_style="warning")
         self.status = widgets.HTML()
-        self.table = widgets.Output()
+        # An HTML widget, not an Output widget: Output capture hangs headless runs
+        # (papermill/nbclient) and is not needed to show a table.
+        self.table = widgets.HTML()
         for w in (self.matrix, self.company, self.min_benefit, self.path):
             w.observe(self._refresh, names="value")
         self.promote.on_click(self._promote)
@@ -67,9 +69,8 @@ class ScreeningPanel:
         shown = self.filtered()
         self.choice.options = [(f"{r.candidate_id} · {r.source_company} → {r.target_company}",
                                 r.candidate_id) for r in shown.head(200).itertuples()]
-        self.table.clear_output()
-        with self.table:
-            display(tables.candidates(shown, self.settings, top=30))
+        view = tables.candidates(shown, self.settings, top=30)
+        self.table.value = view.to_html() if hasattr(view, "to_html") else str(view)
         self._say(f"{len(shown)} candidati")
 
     def _promote(self, _button=None) -> None:

@@ -316,3 +316,16 @@ def test_report_renders_its_charts_offline_in_chromium(reports, dump_dom):
     dom = dump_dom(path.as_uri(), "--host-resolver-rules=MAP * ~NOTFOUND", budget_ms=15000)
     assert "Sintesi" in dom
     assert dom.count('class="main-svg"') >= expected  # every chart drawn by plotly.js
+
+
+def test_gsi_report_on_the_demo_leaves_out_companies_without_nda(demo_settings, tmp_path):
+    """The NDA gate: even the GSI's own report never shows a company without an NDA."""
+    settings = demo_settings.with_(reports_root=tmp_path)
+    html = build_report(settings, show=False).read_text(encoding="utf-8")
+    with connect(settings, read_only=True) as con:
+        without = con.execute("SELECT name, vat_number FROM companies WHERE nda_signed_on IS NULL").df()
+        named = con.execute("SELECT name FROM v_companies").df()["name"]
+    assert len(without) >= 3
+    assert any(n in html for n in named)  # the GSI report does name companies under NDA
+    for row in without.itertuples():
+        assert row.name not in html and row.vat_number not in html, row.name

@@ -15,8 +15,10 @@ Every aggregate table shown to ``funders`` or ``pubblico`` passes through
 single suppressed cell cannot be recomputed as "total minus the others". All functions
 are pure: a DataFrame in, a new DataFrame out.
 
-The disclosure-control issue grows this module (two-dimensional secondary suppression,
-releases); keep the signatures.
+Tables published with both row and column totals go through
+:func:`disclosure_control_2d` (secondary suppression in two dimensions, checked so that no
+withheld cell or margin can be solved from what is published). Releases are written by
+:mod:`workbench.report.release`.
 """
 from __future__ import annotations
 
@@ -198,8 +200,8 @@ def suppress_complementary(df: pd.DataFrame, count_column: str, value_columns: S
 
     Notes
     -----
-    One-dimensional only: a table published with both row and column totals needs the
-    two-dimensional method of the disclosure-control issue.
+    One-dimensional only: a table published with both row and column totals needs
+    :func:`disclosure_control_2d`.
     """
     out = df.copy()
     ranking = (original if original is not None else df)
@@ -551,3 +553,263 @@ def spatial_cells(points: pd.DataFrame, audience: str, cell_km: float = 1.0,
     out = pd.DataFrame(cells, columns=["cell", "lat", "lon", "companies", "cell_km", "point_index"])
     out.attrs["dropped"] = int(pts.loc[pending, "company_id"].nunique()) if len(pending) else 0
     return out
+
+
+# ---------------------------------------------------------------- two-dimensional tables
+# A table published with row totals, column totals and a grand total gives a reader
+# linear equations over the hidden cells: a cell alone in its row is "row total minus the
+# others", and subtler patterns can be solved by combining rows and columns. The method
+# below suppresses further cells (or, when nothing else is left, a margin) until every
+# published line hides at least two cells covering enough companies, and no hidden cell
+# is determined by the published margins (checked with linear algebra).
+
+#: Reason written for a margin withheld because its line could not be protected.
+REASON_MARGIN = "margine"
+
+
+def recoverable(targets: Sequence[np.ndarray], hidden: np.ndarray, row_published: np.ndarray,
+                column_published: np.ndarray, total_published: bool) -> list[bool]:
+    """Which withheld quantities a reader can compute from what is published.
+
+    Parameters
+    ----------
+    targets : sequence of 2-D bool arrays — each the cells whose sum is a withheld
+        quantity (one cell, or a whole line for a withheld margin).
+    hidden : 2-D bool array — the withheld cells (all others are published).
+    row_published, column_published : 1-D bool arrays — published margins.
+    total_published : bool — the grand total is published.
+
+    Returns
+    -------
+    list of bool — True when the target's sum follows exactly from the published cells
+    and margins: each published margin is one linear equation over the hidden cells of
+    its line, and a target is determined when its hidden part lies in their row space.
+    """
+    rows, columns = hidden.shape
+    unknowns = np.argwhere(hidden)
+    equations = []
+    for i in np.flatnonzero(row_published):
+        equations.append([1.0 if u[0] == i else 0.0 for u in unknowns])
+    for j in np.flatnonzero(column_published):
+        equations.append([1.0 if u[1] == j else 0.0 for u in unknowns])
+    if total_published:
+        equations.append([1.0] * len(unknowns))
+    equations = [e for e in equations if any(e)]
+    a = np.array(equations, dtype=float).reshape(len(equations), len(unknowns))
+    rank = np.linalg.matrix_rank(a) if len(equations) else 0
+    out = []
+    for target in targets:
+        vector = np.array([[1.0 if target[u[0], u[1]] else 0.0 for u in unknowns]])
+        if not vector.any():
+            out.append(True)  # made of published cells only
+        else:
+            out.append(np.linalg.matrix_rank(np.vstack([a, vector])) == rank if len(equations)
+                       else False)
+    return out
+
+
+def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray, *,
+                     row_published: np.ndarray | None = None,
+                     column_published: np.ndarray | None = None,
+                     total_published: bool = True,
+                     min_companies: int = MIN_COMPANIES
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Secondary suppression for a table published with row, column and grand totals.
+
+    Parameters
+    ----------
+    values : 2-D array — cell magnitudes; the smallest cells are sacrificed first.
+    counts : 2-D array — companies in each cell; a cell with none is a known zero and is
+        never suppressed. [companies]
+    primary : 2-D bool array — cells withheld by the threshold and dominance rules.
+    row_published, column_published : 1-D bool arrays or None — margins that may be
+        published (False: withheld by the rules themselves); default all.
+    total_published : bool — the grand total may be published.
+    min_companies : int — the hidden cells of a published line must cover at least this
+        many companies together (the line's margin minus its published cells gives their
+        sum). [companies]
+
+    Returns
+    -------
+    (hidden, row_published, column_published, total_published) — the final mask of
+    withheld cells and which margins are published. Afterwards every published line
+    hides none or at least two cells covering ``min_companies`` companies, and no withheld
+    cell or margin can be computed from what is published (:func:`recoverable`). A margin
+    is withheld only when its line has no cell left to sacrifice.
+    """
+    values = np.nan_to_num(np.asarray(values, dtype=float))
+    counts = np.nan_to_num(np.asarray(counts, dtype=float))
+    hidden = np.asarray(primary, dtype=bool).copy()
+    rows, columns = hidden.shape
+    row_published = np.ones(rows, bool) if row_published is None else np.array(row_published, bool)
+    column_published = np.ones(columns, bool) if column_published is None \
+        else np.array(column_published, bool)
+
+    def row_cells(i):
+        return [(i, j) for j in range(columns)]
+
+    def column_cells(j):
+        return [(i, j) for i in range(rows)]
+
+    def sacrifice(cells) -> bool:
+        """Hide the smallest published cell with companies among ``cells``."""
+        candidates = [c for c in cells if not hidden[c] and counts[c] > 0]
+        if not candidates:
+            return False
+        hidden[min(candidates, key=lambda c: (values[c], counts[c], c))] = True
+        return True
+
+    def line_ok(cells) -> bool:
+        inside = [c for c in cells if hidden[c]]
+        return not inside or (len(inside) >= 2 and sum(counts[c] for c in inside) >= min_companies)
+
+    def mask(cells):
+        m = np.zeros((rows, columns), bool)
+        for c in cells:
+            m[c] = True
+        return m
+
+    for _ in range(10 * (rows * columns + rows + columns) + 10):
+        # 1. every published line hides nothing, or enough together
+        broken = [(row_cells(i), "row", i) for i in range(rows)
+                  if row_published[i] and not line_ok(row_cells(i))]
+        broken += [(column_cells(j), "column", j) for j in range(columns)
+                   if column_published[j] and not line_ok(column_cells(j))]
+        if broken:
+            cells, kind, index = broken[0]
+            if not sacrifice(cells):
+                (row_published if kind == "row" else column_published)[index] = False
+            continue
+        # 2. nothing withheld can be computed back
+        targets = [(mask([tuple(c)]), "cell", tuple(c)) for c in np.argwhere(hidden)]
+        targets += [(mask(row_cells(i)), "row", i) for i in range(rows)
+                    if not row_published[i] and counts[i].sum() > 0]
+        targets += [(mask(column_cells(j)), "column", j) for j in range(columns)
+                    if not column_published[j] and counts[:, j].sum() > 0]
+        if not total_published and counts.sum() > 0:
+            targets.append((np.ones((rows, columns), bool), "total", None))
+        found = recoverable([t[0] for t in targets], hidden, row_published, column_published,
+                            total_published)
+        bad = [t for t, hit in zip(targets, found) if hit]
+        if not bad:
+            break
+        _, kind, where = bad[0]
+        if kind == "cell":
+            i, j = where
+            fixed = (row_published[i] and sacrifice(row_cells(i))) or \
+                (column_published[j] and sacrifice(column_cells(j))) or \
+                sacrifice(row_cells(i)) or sacrifice(column_cells(j))
+        elif kind == "row":
+            fixed = sacrifice(row_cells(where))
+        elif kind == "column":
+            fixed = sacrifice(column_cells(where))
+        else:
+            fixed = sacrifice([(i, j) for i in range(rows) for j in range(columns)])
+        if not fixed:  # nothing left to hide: withhold margins, the total first
+            if total_published:
+                total_published = False
+            elif row_published.any():
+                row_published[np.flatnonzero(row_published)[0]] = False
+            elif column_published.any():
+                column_published[np.flatnonzero(column_published)[0]] = False
+            else:  # pragma: no cover - nothing published can reveal anything
+                break
+    return hidden, row_published, column_published, total_published
+
+
+def disclosure_control_2d(df: pd.DataFrame, audience: str, row: str, column: str,
+                          count_column: str, value_column: str, *,
+                          share_column: str | None = None,
+                          min_companies: int = MIN_COMPANIES,
+                          dominance_share: float = DOMINANCE_SHARE
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """A two-dimensional table with its margins, as ``audience`` may see it.
+
+    Parameters
+    ----------
+    df : DataFrame — one row per cell: ``row`` and ``column`` keys, ``count_column``
+        (distinct companies in the cell) [companies], ``value_column`` and optionally
+        ``share_column`` (the largest company's share of the cell) [0–1].
+    audience : str — ``gsi`` gets every value and every margin.
+
+    Returns
+    -------
+    (cells, row_totals, column_totals, total) — ``cells``: ``df`` with withheld values
+    NaN, bool ``suppressed`` and ``suppression`` (``soglia`` | ``dominanza`` |
+    ``complementare``), without the share column; ``row_totals`` / ``column_totals``:
+    the key, ``value_column``, ``companies``, bool ``suppressed`` and ``suppression``
+    (``margine``); ``total``: ``{"value", "companies", "suppressed"}``.
+
+    Notes
+    -----
+    A margin's companies and dominance are computed as if each company appeared in one
+    cell of its line (a classification, e.g. size class × matrix): the count is the sum
+    of the cells' counts and the largest company is the largest cell's largest company.
+    Margins failing the threshold or dominance rule are withheld before the cells are
+    protected (:func:`protect_table_2d`).
+    """
+    restricted = is_restricted(audience)
+    primary = suppress_small_cells(df, count_column, [value_column], share_column=share_column,
+                                   min_companies=min_companies, dominance_share=dominance_share)
+    row_keys = list(pd.unique(df[row]))
+    column_keys = list(pd.unique(df[column]))
+    shape = (len(row_keys), len(column_keys))
+    values, counts, tops = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    flags = np.zeros(shape, dtype=bool)
+    where = {}
+    for position in df.index:
+        i = row_keys.index(df.at[position, row])
+        j = column_keys.index(df.at[position, column])
+        where[(i, j)] = position
+        values[i, j] = float(np.nan_to_num(pd.to_numeric(df.at[position, value_column])))
+        counts[i, j] = float(np.nan_to_num(pd.to_numeric(df.at[position, count_column])))
+        share = float(np.nan_to_num(pd.to_numeric(df.at[position, share_column]))) \
+            if share_column else 0.0
+        tops[i, j] = share * values[i, j]
+        flags[i, j] = bool(primary.at[position, "suppressed"])
+
+    def margin_safe(cells) -> bool:
+        number, total = sum(counts[c] for c in cells), sum(values[c] for c in cells)
+        top = max((tops[c] for c in cells), default=0.0)
+        if number == 0:
+            return True
+        return number >= min_companies and not (total > 0 and top / total > dominance_share)
+
+    rows_ok = np.array([margin_safe([(i, j) for j in range(shape[1])]) for i in range(shape[0])])
+    columns_ok = np.array([margin_safe([(i, j) for i in range(shape[0])]) for j in range(shape[1])])
+    total_ok = margin_safe([(i, j) for i in range(shape[0]) for j in range(shape[1])])
+    if restricted:
+        hidden, rows_ok, columns_ok, total_ok = protect_table_2d(
+            values, counts, flags, row_published=rows_ok, column_published=columns_ok,
+            total_published=total_ok, min_companies=min_companies)
+    else:
+        hidden = np.zeros(shape, dtype=bool)
+        rows_ok, columns_ok, total_ok = np.ones(shape[0], bool), np.ones(shape[1], bool), True
+    cells = df.copy()
+    cells[value_column] = pd.to_numeric(cells[value_column], errors="coerce").astype(float)
+    cells["suppressed"] = False
+    cells["suppression"] = pd.Series([None] * len(cells), index=cells.index, dtype=object)
+    for (i, j), position in where.items():
+        if hidden[i, j]:
+            cells.at[position, value_column] = np.nan
+            cells.at[position, "suppressed"] = True
+            cells.at[position, "suppression"] = (primary.at[position, "suppression"]
+                                                 if flags[i, j] else REASON_COMPLEMENTARY)
+    if share_column is not None and share_column in cells.columns:
+        cells = cells.drop(columns=[share_column])
+
+    def margins(keys, name, axis_values, axis_counts, published):
+        out = pd.DataFrame({name: keys, value_column: axis_values.astype(float),
+                            "companies": axis_counts.astype(float),
+                            "suppressed": ~published})
+        out.loc[~published, [value_column, "companies"]] = np.nan
+        out["suppression"] = pd.Series(np.where(~published, REASON_MARGIN, None), dtype=object)
+        return out
+
+    row_totals = margins(row_keys, row, values.sum(axis=1), counts.sum(axis=1), rows_ok)
+    column_totals = margins(column_keys, column, values.sum(axis=0), counts.sum(axis=0),
+                            columns_ok)
+    total = {"value": float(values.sum()) if total_ok else np.nan,
+             "companies": float(counts.sum()) if total_ok else np.nan,
+             "suppressed": not bool(total_ok)}
+    return cells, row_totals, column_totals, total

@@ -3,6 +3,9 @@
 - :func:`run_pipeline` runs notebooks 01→05 into ``reports/<period>/``;
 - :func:`build_report`, called by notebook 05, computes the fixed structure of
   DESIGN §8, shows it in the notebook and writes ``report.html``;
+- :func:`export_outputs`, run by :func:`run_pipeline` after notebook 05, writes
+  ``indicatori.xlsx``, ``report.pdf``, the key-figures card and the case sheets, and for
+  ``funders``/``pubblico`` the release ``release/<period>/`` (:func:`write_release`);
 - :func:`serve_dashboard` serves notebooks 02 and 05 with Voila for the funders.
 """
 from __future__ import annotations
@@ -14,7 +17,9 @@ from ..config import Settings
 from ..store import audit, connect
 from .dashboard import DashboardError, prepare_dashboard, serve_dashboard, start_dashboard
 from .html import display_sections, render_html
+from .exports import export_outputs, find_browser
 from .pipeline import NOTEBOOKS, PipelineError, run_pipeline
+from .release import verify_release, write_release
 from .sections import SECTION_KEYS, report_data, report_sections
 
 #: File name of the HTML report in ``settings.reports_dir``.
@@ -68,4 +73,5 @@ def build_report(settings: Settings, show: bool | None = None,
 __all__ = ["build_report", "run_pipeline", "PipelineError", "NOTEBOOKS", "REPORT_HTML",
            "SECTION_KEYS", "report_data", "report_sections", "render_html",
            "display_sections", "serve_dashboard", "start_dashboard", "prepare_dashboard",
-           "DashboardError"]
+           "DashboardError", "export_outputs", "find_browser", "write_release",
+           "verify_release"]

@@ -45,7 +45,7 @@ CSS = """
 .wb-report p.wb-tablenote { color: #666; font-size: .85em; margin-top: 0; }
 .wb-report .wb-figure { margin: .8em 0 1.4em; }
 @media print { .wb-report nav { display: none; } .wb-report section { break-inside: auto; }
-  .wb-report .wb-figure { break-inside: avoid; } }
+  .wb-report .wb-figure { break-inside: avoid; } .modebar-container { display: none !important; } }
 """
 
 

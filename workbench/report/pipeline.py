@@ -143,8 +143,8 @@ def _kernel_environment(settings: Settings) -> Iterator[None]:
 def run_pipeline(settings: Settings, notebooks: Sequence[str | os.PathLike] | None = None,
                  progress: bool = True, parameters: dict | None = None,
                  notebooks_dir: str | os.PathLike | None = None,
-                 kernel_name: str = "python3") -> list[Path]:
-    """Execute the pipeline notebooks in order with papermill.
+                 kernel_name: str = "python3", exports: bool = True) -> list[Path]:
+    """Execute the pipeline notebooks in order with papermill, then write the exports.
 
     Parameters
     ----------
@@ -158,6 +158,9 @@ def run_pipeline(settings: Settings, notebooks: Sequence[str | os.PathLike] | No
     notebooks_dir : path or None — where the notebooks are; default ``notebooks/`` of
         the repository.
     kernel_name : str — the Jupyter kernel.
+    exports : bool — after ``05_report.ipynb`` (when it is run), write the other outputs
+        (``indicatori.xlsx``, ``report.pdf``, key-figures card, case sheets) and, for
+        ``funders``/``pubblico``, the release: :func:`workbench.report.exports.export_outputs`.
 
     Returns
     -------
@@ -207,6 +210,13 @@ def run_pipeline(settings: Settings, notebooks: Sequence[str | os.PathLike] | No
                     path.name, f"{type(exc).__name__}: {_one_line(str(exc))}",
                     output_path=output if output.exists() else None) from exc
             done.append(output)
+    if exports and any(p.name == NOTEBOOKS[-1] for p in paths):
+        from .exports import export_outputs
+
+        try:
+            export_outputs(settings, progress=progress)
+        except Exception as exc:
+            raise PipelineError("esportazioni", f"{type(exc).__name__}: {_one_line(str(exc))}") from exc
     return done
 
 

@@ -55,12 +55,12 @@ import pandas as pd
 
 from .config import Settings
 from .indicators import CALL_OUTCOMES, INVESTMENT_KINDS, RESEARCH_KINDS
-from .ingest.spec import Field
+from .ingest.spec import Field, write_lists_sheet
 from .ingest.validate import (CellError, Problem, make_problem, parse_date, parse_number,
                               parse_text, parse_vat, problems_frame)
 from .model import (ABANDONED, ALL_STATUSES, MATRICES, R_CODES, REGULATORY_PATHS,
                     STANDARD_UNIT, SYNERGY_STATUSES)
-from .store import audit, connect, transaction
+from .store import audit, connect, insert_frame, transaction
 
 REGISTER_VERSION = "1.0"
 #: Action name of the register's audit-log rows.
@@ -246,15 +246,7 @@ def write_register_workbook(path, records: dict[str, list[dict]] | None = None) 
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 100
 
-    wl = wb.create_sheet(SHEET_LISTS)
-    ranges = {}
-    for col, (name, values) in enumerate(_lists().items(), start=1):
-        letter = wl.cell(row=1, column=col).column_letter
-        wl.cell(row=1, column=col, value=name)
-        for r, v in enumerate(values, start=2):
-            wl.cell(row=r, column=col, value=v)
-        ranges[name] = f"{SHEET_LISTS}!${letter}$2:${letter}${len(values) + 1}"
-    wl.sheet_state = "hidden"
+    ranges = write_lists_sheet(wb, _lists(), SHEET_LISTS)
 
     fill = PatternFill("solid", fgColor="E2EFDA")
     sheet_records = {sheet: records.get(key) or [] for key, sheet in RECORD_SHEETS.items()}
@@ -947,8 +939,8 @@ def load_register(settings: Settings, path) -> RegisterLoadResult:
             con.execute(f"DELETE FROM quarantine WHERE sheet IN ({', '.join('?' * len(SHEETS))})",
                         list(SHEETS))
             for table, frame in content.tables.items():
-                _insert(con, table, frame)
-            _insert(con, "quarantine", _quarantine_frame(content))
+                insert_frame(con, table, frame)
+            insert_frame(con, "quarantine", _quarantine_frame(content))
             audit(con, AUDIT_ACTION, actor=settings.actor, target=content.file,
                   file_hash=content.file_hash, rows_accepted=content.rows_accepted,
                   rows_quarantined=content.rows_quarantined,
@@ -956,17 +948,6 @@ def load_register(settings: Settings, path) -> RegisterLoadResult:
     return RegisterLoadResult(content.file, content.file_hash,
                               {t: len(f) for t, f in content.tables.items()},
                               problems_frame(content.problems))
-
-
-def _insert(con, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    name = f"_register_{table}"
-    con.register(name, frame)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
-    finally:
-        con.unregister(name)
 
 
 def _quarantine_frame(content: RegisterContent) -> pd.DataFrame:

@@ -445,6 +445,18 @@ def _whoami() -> str:
         return "sconosciuto"
 
 
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
+    """Insert a DataFrame into a store table by column name (in the caller's transaction)."""
+    if frame is None or len(frame) == 0:
+        return
+    name = f"_frame_{table}"
+    con.register(name, frame)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
+    finally:
+        con.unregister(name)
+
+
 def read_table(settings: Settings, sql: str, params: list | None = None):
     """Run one query in a short-lived read connection and return a DataFrame."""
     with connect(settings) as con:

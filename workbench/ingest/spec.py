@@ -170,6 +170,25 @@ def shift_pattern_codes() -> list[str]:
     return shift_patterns()["shift_pattern"].astype(str).tolist()
 
 
+def write_lists_sheet(workbook, lists: dict[str, list[str]], title: str = SHEET_LISTS) -> dict[str, str]:
+    """Write the hidden sheet that feeds the drop-downs: one column per list.
+
+    Returns
+    -------
+    dict — list name → its cell range (``Liste!$A$2:$A$4``) for a data validation.
+    """
+    sheet = workbook.create_sheet(title)
+    ranges = {}
+    for col, (name, values) in enumerate(lists.items(), start=1):
+        letter = sheet.cell(row=1, column=col).column_letter
+        sheet.cell(row=1, column=col, value=name)
+        for r, v in enumerate(values, start=2):
+            sheet.cell(row=r, column=col, value=v)
+        ranges[name] = f"{title}!${letter}$2:${letter}${len(values) + 1}"
+    sheet.sheet_state = "hidden"
+    return ranges
+
+
 def _lists(eer_codes: list[str]) -> dict[str, list[str]]:
     return {
         "matrici": list(MATRICES),
@@ -212,15 +231,7 @@ def write_questionnaire(path: str | Path, company: dict | None = None,
     ws.column_dimensions["A"].width = 110
 
     lists = _lists(eer_codes()["code_formatted"].tolist())  # hazardous codes keep their asterisk
-    wl = wb.create_sheet(SHEET_LISTS)
-    ranges = {}
-    for col, (name, values) in enumerate(lists.items(), start=1):
-        letter = wl.cell(row=1, column=col).column_letter
-        wl.cell(row=1, column=col, value=name)
-        for r, v in enumerate(values, start=2):
-            wl.cell(row=r, column=col, value=v)
-        ranges[name] = f"{SHEET_LISTS}!${letter}$2:${letter}${len(values) + 1}"
-    wl.sheet_state = "hidden"
+    ranges = write_lists_sheet(wb, lists)
 
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     wc = wb.create_sheet(SHEET_COMPANY, 1)

@@ -779,14 +779,10 @@ def filter_candidates(candidates: pd.DataFrame, *, matrix: str | None = None,
 def replace_table(con, table: str, frame: pd.DataFrame) -> None:
     """Delete every row of a store table and insert ``frame`` by column name (inside the
     caller's transaction)."""
+    from ..store import insert_frame
+
     con.execute(f"DELETE FROM {table}")
-    if len(frame):
-        name = f"_new_{table}"
-        con.register(name, frame)
-        try:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
-        finally:
-            con.unregister(name)
+    insert_frame(con, table, frame)
 
 
 def run_screening(con, flows: pd.DataFrame, **options) -> pd.DataFrame:

@@ -25,8 +25,10 @@ from datetime import date
 import pandas as pd
 
 from .config import Period
-from .model import (ABANDONED, ALL_STATUSES, MATRICES, DIRECTIONS, REALISED_STATUSES,
-                    SIZE_CLASSES, STANDARD_UNIT, SYNERGY_STATUSES)
+from .model import (ABANDONED, ALL_STATUSES, CALL_OUTCOME_ALIASES, CALL_OUTCOMES, DIRECTIONS,
+                    INVESTMENT_KIND_ALIASES, INVESTMENT_KINDS, MATRICES, REALISED_STATUSES,
+                    RESEARCH_KIND_ALIASES, RESEARCH_KINDS, SIZE_CLASSES, STANDARD_UNIT,
+                    SYNERGY_STATUSES, vocabulary_key)
 
 
 @dataclass(frozen=True)
@@ -138,22 +140,6 @@ KALUNDBORG: dict[str, dict] = {
 KALUNDBORG_SOURCE = ("Kalundborg Symbiosis, risultati ambientali annui pubblicati sul sito "
                      "symbiosis.dk: 586.000 t di CO2 evitate, circa 4 milioni di m3 di acqua "
                      "di falda risparmiati e circa 62.000 t di residui riutilizzati all'anno.")
-
-INVESTMENT_KINDS: tuple[str, ...] = ("privato", "pubblico")
-_INVESTMENT_ALIASES = {"privato": "privato", "private": "privato", "privata": "privato",
-                       "pubblico": "pubblico", "public": "pubblico", "pubblica": "pubblico"}
-CALL_OUTCOMES: tuple[str, ...] = ("vinta", "respinta", "in_attesa")
-_CALL_ALIASES = {
-    "vinta": "vinta", "vinto": "vinta", "finanziata": "vinta", "finanziato": "vinta",
-    "ammessa": "vinta", "ammesso": "vinta", "won": "vinta", "granted": "vinta",
-    "respinta": "respinta", "respinto": "respinta", "non_ammessa": "respinta",
-    "non ammessa": "respinta", "non finanziata": "respinta", "lost": "respinta",
-    "rejected": "respinta", "persa": "respinta",
-}
-RESEARCH_KINDS: tuple[str, ...] = ("progetto", "brevetto")
-_RESEARCH_ALIASES = {"progetto": "progetto", "progetto_ricerca": "progetto", "ricerca": "progetto",
-                     "project": "progetto", "brevetto": "brevetto", "patent": "brevetto"}
-
 
 def _period(period: Period | str | None) -> Period | None:
     if period is None or isinstance(period, Period):
@@ -356,7 +342,7 @@ def investment_items(con, period: Period | str | None = None) -> pd.DataFrame:
     df = con.execute("SELECT * FROM investments WHERE invested_on <= ?", [_end(period)]).df()
     allowed = _allowed_synergies(con)
     df = df[df["synergy_id"].isna() | df["synergy_id"].isin(allowed)].copy()
-    df["kind"] = df["kind"].astype(str).str.strip().str.lower().map(_INVESTMENT_ALIASES)
+    df["kind"] = df["kind"].astype(str).map(vocabulary_key).map(INVESTMENT_KIND_ALIASES)
     links = _synergy_companies(con)
     df["companies"] = [links.get(sid, []) if pd.notna(sid) else [] for sid in df["synergy_id"]]
     return df[["investment_id", "synergy_id", "kind", "amount_eur", "invested_on", "companies"]]
@@ -410,7 +396,7 @@ def funding_calls(con, period: Period | str | None = None) -> pd.DataFrame:
         "SELECT * FROM funding_calls WHERE coalesce(submitted_on, deadline) <= ? "
         "OR (submitted_on IS NULL AND deadline IS NULL)", [_end(period)]).df()
     outcome = df["outcome"].astype(object).where(df["outcome"].notna(), "")
-    outcome = outcome.astype(str).str.strip().str.lower().map(_CALL_ALIASES).fillna("in_attesa")
+    outcome = outcome.astype(str).map(vocabulary_key).map(CALL_OUTCOME_ALIASES).fillna("in_attesa")
     df = df.assign(outcome=outcome)
     rows = [{"outcome": "presentata", "calls": int(len(df)),
              "requested_eur": float(df["requested_eur"].sum()),
@@ -447,7 +433,7 @@ def research(con, period: Period | str | None = None) -> pd.DataFrame:
     period = _period(period)
     df = con.execute("SELECT * FROM research WHERE started_on IS NULL OR started_on <= ?",
                      [_end(period)]).df()
-    kinds = df["kind"].astype(str).str.strip().str.lower().map(_RESEARCH_ALIASES).fillna("altro")
+    kinds = df["kind"].astype(str).map(vocabulary_key).map(RESEARCH_KIND_ALIASES).fillna("altro")
     counts = kinds.value_counts()
     names = list(RESEARCH_KINDS) + (["altro"] if counts.get("altro", 0) else [])
     return pd.DataFrame({"kind": names, "count": [int(counts.get(k, 0)) for k in names]})

@@ -56,6 +56,39 @@ REGULATORY_PATHS: tuple[str, ...] = (
     "non_rifiuto",  # water, heat, energy: not waste law
 )
 
+#: Register vocabularies: the stored words, and the spellings accepted for each (keys in
+#: the normal form of :func:`vocabulary_key`: lower case, spaces as underscores).
+INVESTMENT_KINDS: tuple[str, ...] = ("privato", "pubblico")
+INVESTMENT_KIND_ALIASES: dict[str, str] = {
+    "privato": "privato", "privata": "privato", "private": "privato",
+    "pubblico": "pubblico", "pubblica": "pubblico", "public": "pubblico",
+}
+CALL_OUTCOMES: tuple[str, ...] = ("vinta", "respinta", "in_attesa")
+CALL_OUTCOME_ALIASES: dict[str, str] = {
+    "vinta": "vinta", "vinto": "vinta", "approvato": "vinta", "approvata": "vinta",
+    "finanziato": "vinta", "finanziata": "vinta", "ammesso": "vinta", "ammessa": "vinta",
+    "won": "vinta", "granted": "vinta",
+    "respinta": "respinta", "respinto": "respinta", "persa": "respinta",
+    "non_ammessa": "respinta", "non_ammesso": "respinta", "non_finanziata": "respinta",
+    "lost": "respinta", "rejected": "respinta",
+    "in_attesa": "in_attesa", "attesa": "in_attesa", "in_valutazione": "in_attesa",
+    "pending": "in_attesa",
+}
+RESEARCH_KINDS: tuple[str, ...] = ("progetto", "brevetto")
+RESEARCH_KIND_ALIASES: dict[str, str] = {
+    "progetto": "progetto", "progetto_di_ricerca": "progetto", "progetto_ricerca": "progetto",
+    "ricerca": "progetto", "project": "progetto",
+    "brevetto": "brevetto", "domanda_di_brevetto": "brevetto", "patent": "brevetto",
+}
+
+
+def vocabulary_key(text) -> str:
+    """Normal form of a vocabulary word: ``' Non  ammessa'`` → ``'non_ammessa'``."""
+    import re
+
+    return re.sub(r"[\s_]+", "_", str(text).strip().casefold())
+
+
 #: Recovery (R) and disposal (D) operations of D.Lgs. 152/2006, Part IV, annexes B and C.
 R_CODES: tuple[str, ...] = tuple(f"R{i}" for i in range(1, 14))
 D_CODES: tuple[str, ...] = tuple(f"D{i}" for i in range(1, 16))

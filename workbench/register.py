@@ -54,12 +54,13 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Settings
-from .indicators import CALL_OUTCOMES, INVESTMENT_KINDS, RESEARCH_KINDS
 from .ingest.spec import Field, write_lists_sheet
-from .ingest.validate import (CellError, Problem, make_problem, parse_date, parse_number,
-                              parse_text, parse_vat, problems_frame)
-from .model import (ABANDONED, ALL_STATUSES, MATRICES, R_CODES, REGULATORY_PATHS,
-                    STANDARD_UNIT, SYNERGY_STATUSES)
+from .ingest.validate import (CellError, Problem, _choice, make_problem, parse_date,
+                              parse_number, parse_text, parse_vat, problems_frame)
+from .model import (ABANDONED, ALL_STATUSES, CALL_OUTCOME_ALIASES, CALL_OUTCOMES,
+                    INVESTMENT_KIND_ALIASES, INVESTMENT_KINDS, MATRICES, R_CODES,
+                    REGULATORY_PATHS, RESEARCH_KIND_ALIASES, RESEARCH_KINDS, STANDARD_UNIT,
+                    SYNERGY_STATUSES)
 from .store import audit, connect, insert_frame, transaction
 
 REGISTER_VERSION = "1.0"
@@ -78,21 +79,6 @@ SHEET_LISTS = "Liste"
 
 #: A synergy's first status: found by the GSI, or brought by a company.
 FIRST_STATUSES: tuple[str, ...] = ("identificata", "proposta")
-#: Outcome aliases accepted in ``Bandi`` (stored as the words of :data:`CALL_OUTCOMES`).
-_OUTCOME_ALIASES = {
-    "vinta": "vinta", "vinto": "vinta", "approvato": "vinta", "approvata": "vinta",
-    "finanziato": "vinta", "finanziata": "vinta", "ammesso": "vinta", "ammessa": "vinta",
-    "respinta": "respinta", "respinto": "respinta", "non_ammessa": "respinta",
-    "non_ammesso": "respinta", "non_finanziata": "respinta",
-    "in_attesa": "in_attesa", "attesa": "in_attesa", "in_valutazione": "in_attesa",
-    "won": "vinta", "granted": "vinta", "lost": "respinta", "rejected": "respinta",
-    "pending": "in_attesa",
-}
-_KIND_ALIASES = {"privato": "privato", "privata": "privato", "private": "privato",
-                 "pubblico": "pubblico", "pubblica": "pubblico", "public": "pubblico"}
-_RESEARCH_ALIASES = {"progetto": "progetto", "progetto_di_ricerca": "progetto",
-                     "project": "progetto", "brevetto": "brevetto",
-                     "domanda_di_brevetto": "brevetto", "patent": "brevetto"}
 _YES = {"si", "sì", "s", "x", "vinto", "vinta", "yes", "true", "1"}
 _NO = {"no", "n", "non_vinto", "perso", "false", "0"}
 
@@ -460,15 +446,6 @@ def _norm_text(text) -> str:
     return re.sub(r"\s+", " ", str(text)).strip().casefold()
 
 
-def _code(aliases: dict[str, str], expected: str):
-    def parse(value):
-        key = re.sub(r"[\s_]+", "_", parse_text(value).casefold())
-        if key not in aliases:
-            raise CellError(f"valore «{value}» non previsto", expected)
-        return aliases[key]
-    return parse
-
-
 def _positive(value) -> float:
     number = parse_number(value)
     if number <= 0:
@@ -504,18 +481,18 @@ def _parse_r_code(value) -> str:
 
 
 _PARSERS = {
-    (SHEET_SYNERGIES, "matrix"): _code({m: m for m in MATRICES}, "materia, acqua o energia"),
-    (SHEET_SYNERGIES, "regulatory_path"): _code({p: p for p in REGULATORY_PATHS},
+    (SHEET_SYNERGIES, "matrix"): _choice(MATRICES, "materia, acqua o energia"),
+    (SHEET_SYNERGIES, "regulatory_path"): _choice(REGULATORY_PATHS,
                                                 ", ".join(REGULATORY_PATHS)),
     (SHEET_SYNERGIES, "r_code"): _parse_r_code,
     (SHEET_SYNERGIES, "quantity_std"): _positive,
-    (SHEET_HISTORY, "status"): _code({s: s for s in ALL_STATUSES}, ", ".join(ALL_STATUSES)),
+    (SHEET_HISTORY, "status"): _choice(ALL_STATUSES, ", ".join(ALL_STATUSES)),
     (SHEET_INVESTMENTS, "amount_eur"): _positive,
-    (SHEET_INVESTMENTS, "kind"): _code(_KIND_ALIASES, "privato o pubblico"),
-    (SHEET_CALLS, "outcome"): _code(_OUTCOME_ALIASES, "in_attesa, vinta o respinta"),
+    (SHEET_INVESTMENTS, "kind"): _choice(INVESTMENT_KIND_ALIASES, "privato o pubblico"),
+    (SHEET_CALLS, "outcome"): _choice(CALL_OUTCOME_ALIASES, "in_attesa, vinta o respinta"),
     (SHEET_CALLS, "requested_eur"): _not_negative,
     (SHEET_CALLS, "granted_eur"): _not_negative,
-    (SHEET_RESEARCH, "kind"): _code(_RESEARCH_ALIASES, "progetto o brevetto"),
+    (SHEET_RESEARCH, "kind"): _choice(RESEARCH_KIND_ALIASES, "progetto o brevetto"),
     (SHEET_JOBS, "fte"): _positive,
 }
 _KIND_PARSERS = {"text": parse_text, "float": parse_number, "date": parse_date,

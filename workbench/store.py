@@ -455,9 +455,3 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
     finally:
         con.unregister(name)
-
-
-def read_table(settings: Settings, sql: str, params: list | None = None):
-    """Run one query in a short-lived read connection and return a DataFrame."""
-    with connect(settings) as con:
-        return con.execute(sql, params or []).df()

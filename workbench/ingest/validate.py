@@ -43,7 +43,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from ..model import (CONSENTS, FATE_CODES, ITALY_BBOX, MATRICES, STATES,
-                     WATER_QUALITIES, as_date, vat_check_digit_ok)
+                     WATER_QUALITIES, as_date, vat_check_digit_ok, vocabulary_key)
 from . import spec
 from .reader import Questionnaire
 from .units import UnitError, conversion_factor
@@ -249,10 +249,13 @@ def parse_shift_pattern(value) -> str:
 
 
 def _choice(allowed, expected: str) -> Callable:
-    lookup = {re.sub(r"[\s_]+", "_", a.casefold()): a for a in allowed}
+    """Parser of a closed vocabulary: ``allowed`` is the words, or a dict of accepted
+    spellings → stored word; case and spaces/underscores do not matter."""
+    pairs = allowed.items() if isinstance(allowed, dict) else ((a, a) for a in allowed)
+    lookup = {vocabulary_key(k): v for k, v in pairs}
 
     def parse(value):
-        key = re.sub(r"[\s_]+", "_", parse_text(value).casefold())
+        key = vocabulary_key(parse_text(value))
         if key not in lookup:
             raise CellError(f"valore «{value}» non previsto", expected)
         return lookup[key]

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..config import Settings
-from ..indicators import CALL_OUTCOMES, INVESTMENT_KINDS
+from ..model import CALL_OUTCOMES, INVESTMENT_KINDS
 from ..ingest.validate import CellError, parse_date
 from ..model import ALL_STATUSES
 from ..privacy import is_restricted

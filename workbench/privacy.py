@@ -706,12 +706,15 @@ def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray
         else:
             fixed = sacrifice([(i, j) for i in range(rows) for j in range(columns)])
         if not fixed:  # nothing left to hide: withhold margins, the total first
+            # (an empty line's margin is 0 and reveals nothing: it stays published)
+            rows_left = np.flatnonzero(row_published & (counts.sum(axis=1) > 0))
+            columns_left = np.flatnonzero(column_published & (counts.sum(axis=0) > 0))
             if total_published:
                 total_published = False
-            elif row_published.any():
-                row_published[np.flatnonzero(row_published)[0]] = False
-            elif column_published.any():
-                column_published[np.flatnonzero(column_published)[0]] = False
+            elif len(rows_left):
+                row_published[rows_left[0]] = False
+            elif len(columns_left):
+                column_published[columns_left[0]] = False
             else:  # pragma: no cover - nothing published can reveal anything
                 break
     return hidden, row_published, column_published, total_published

@@ -71,16 +71,17 @@ def test_parameters_are_strings(settings):
 
 def test_pipeline_runs_in_order_and_injects_parameters(settings, fixture_dir, monkeypatch):
     monkeypatch.delenv("WORKBENCH_KEY", raising=False)
-    outputs = run_pipeline(settings, ["01_uno.ipynb", "02_due.ipynb"], progress=False,
-                           notebooks_dir=fixture_dir)
+    result = run_pipeline(settings, ["01_uno.ipynb", "02_due.ipynb"], progress=False,
+                          notebooks_dir=fixture_dir)
     out_dir = settings.reports_root / "2027-09"
-    assert outputs == [out_dir / "01_uno.ipynb", out_dir / "02_due.ipynb"]
+    assert result.report is None and result.exports == {}
+    assert result.notebooks == [out_dir / "01_uno.ipynb", out_dir / "02_due.ipynb"]
     for name in ("01_uno", "02_due"):
         marker = json.loads((out_dir / f"{name}.json").read_text())
         assert marker == {"period": "2027-09", "audience": "funders", "lang": "en",
                           "data_dir": str(settings.data_dir),
                           "store_path": str(settings.store_path), "key_given": True}
-    executed = nbformat.read(str(outputs[1]), as_version=4)
+    executed = nbformat.read(str(result.notebooks[1]), as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'audience = "funders"' in injected[0].source
     assert os.environ.get("WORKBENCH_KEY") is None  # the caller's environment is restored
@@ -138,8 +139,12 @@ def test_full_pipeline_on_the_demo(demo_settings, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # notebooks not declaring reports_root write to ./reports
     settings = demo_settings.with_(data_dir=data_dir, store_path=data_dir / "store.duckdb",
                                    audience="funders", reports_root=tmp_path / "reports")
-    outputs = run_pipeline(settings, progress=False)
-    assert [p.name for p in outputs] == list(NOTEBOOKS)
+    result = run_pipeline(settings, progress=False)
+    assert [p.name for p in result.notebooks] == list(NOTEBOOKS)
+    assert {"xlsx", "card_html", "release"} <= set(result.exports)
+    assert result.report == settings.reports_dir / "report.html"
+    assert all(p.exists() for p in result.files())
+    assert settings.release_dir / "manifest.json" in result.files()
     report = settings.reports_dir / "report.html"
     assert report.exists() and report.stat().st_size > 1_000_000
     # Nothing a funder receives names a company that did not consent, or carries a VAT

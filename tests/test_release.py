@@ -1,4 +1,4 @@
-"""Releases (release/<period>/) and the leak scan of everything a funder receives."""
+"""Releases (release/<period>/<audience>/), reading them back, and the leak scan of everything a funder receives."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,9 @@ import pytest
 
 from workbench.report import build_report
 from workbench.report.exports import export_outputs, find_browser
-from workbench.report.release import MANIFEST, sha256_of, verify_release, write_release
+from workbench.report.release import (MANIFEST, ReleaseError, find_releases, read_release,
+                                      sha256_of, show_release, verify_release, write_release)
+from workbench.report.sections import report_sections
 from workbench.report.texts import format_number
 from workbench.store import connect
 
@@ -90,7 +92,7 @@ def funders_release(demo_settings, tmp_path_factory):
 def test_release_holds_only_controlled_tables_figures_and_manifest(funders_release):
     settings, written = funders_release
     folder = settings.release_dir
-    assert written["release"] == folder and folder == settings.reports_root.parent / "release" / settings.period
+    assert written["release"] == folder and folder == settings.reports_root.parent / "release" / settings.period / "funders"
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert "report.html" in names and MANIFEST in names and "indicatori.xlsx" in names
     assert any(n.startswith("tabelle/") and n.endswith(".csv") for n in names)
@@ -174,3 +176,60 @@ def test_pubblico_release_names_nobody(funders_release):
     hits = scan([public.release_dir, public.reports_dir], secrets)
     assert not hits, hits[:10]
     assert json.loads((public.release_dir / MANIFEST).read_text())["audience"] == "pubblico"
+    # the public release sits beside the funders', it does not replace it
+    assert verify_release(settings.release_dir) == []
+    assert json.loads((settings.release_dir / MANIFEST).read_text())["audience"] == "funders"
+    assert set(find_releases(settings.release_root, "pubblico")) == {settings.period}
+    assert set(find_releases(settings.release_root, "funders")) == {settings.period}
+
+
+def test_read_release_rebuilds_the_report_without_the_store(funders_release, tmp_path):
+    """The dashboard's input: every section and block of the funders' report, rebuilt from
+    the release alone (the copy has no store beside it and no key is set)."""
+    settings, _ = funders_release
+    copy = tmp_path / "solo_rilascio"
+    shutil.copytree(settings.release_dir, copy)
+    release = read_release(copy)
+    assert (release.period, release.audience, release.lang) == (settings.period, "funders", "it")
+    expected = report_sections(settings)
+    assert [s.key for s in release.sections] == [s.key for s in expected]
+    for got, want in zip(release.sections, expected):
+        assert got.title == want.title
+        assert [b.kind for b in got.blocks] == [b.kind for b in want.blocks], got.key
+        for b, w in zip(got.blocks, want.blocks):
+            assert b.title == w.title
+            if b.kind == "table":
+                assert b.content.frame.columns.tolist() == w.content.frame.columns.tolist()
+                assert b.content.frame.astype(str).values.tolist() == \
+                    w.content.frame.astype(str).values.tolist()
+                assert b.content.note == w.content.note
+            elif b.kind == "figure":
+                assert b.content.layout.title.text == w.content.layout.title.text
+                assert len(b.content.data) == len(w.content.data)
+            elif b.kind in ("text", "note", "list"):
+                assert b.content == w.content
+            elif b.kind == "html":
+                assert len(b.content) > 100 and b.content[:50] == w.content[:50]
+    assert any(b.kind == "figure" for s in release.sections for b in s.blocks)
+    assert release.header[0].startswith("Periodo " + settings.period)
+
+
+def test_read_release_refuses_an_altered_release(funders_release, tmp_path):
+    settings, _ = funders_release
+    copy = tmp_path / "alterato"
+    shutil.copytree(settings.release_dir, copy)
+    table = sorted((copy / "tabelle").glob("*.csv"))[0]
+    table.write_text(table.read_text(encoding="utf-8") + "Alfa Fonderie Fittizie,1\n",
+                     encoding="utf-8")
+    with pytest.raises(ReleaseError, match=table.name):
+        read_release(copy)
+    with pytest.raises(ReleaseError, match="manca manifest.json"):
+        read_release(tmp_path / "nessuno")
+
+
+def test_show_release_names_missing_periods(funders_release, tmp_path):
+    settings, _ = funders_release
+    with pytest.raises(ReleaseError, match="disponibili: " + settings.period):
+        show_release(settings.release_root, "2031-09", "funders")
+    with pytest.raises(ReleaseError, match="nessun rilascio per 'funders'"):
+        show_release(tmp_path, None, "funders")

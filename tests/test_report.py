@@ -264,18 +264,23 @@ def test_benefits_without_data_say_so(empty_settings):
 
 
 def test_build_report_displays_in_a_notebook(tiny_settings, tmp_path, monkeypatch):
-    """show=True sends HTML outputs and plotly figures (mimetype renderer, no CDN)."""
+    """show=True sends HTML outputs and plotly figures as plotly's notebook mimetype
+    (raw bundles: no CDN, no script)."""
     import IPython.display
-    import plotly.io as pio
 
-    shown, renderers = [], []
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    monkeypatch.setattr(pio, "show", lambda fig, renderer=None, **kw: (shown.append(fig),
-                                                                       renderers.append(renderer)))
+    shown = []
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda *objs, **kw: shown.extend((o, kw.get("raw")) for o in objs))
     build_report(tiny_settings.with_(reports_root=tmp_path), show=True)
-    kinds = {type(o).__name__ for o in shown}
-    assert {"HTML", "Figure"} <= kinds
-    assert set(renderers) == {"plotly_mimetype"}
+    kinds = {type(o).__name__ for o, _ in shown}
+    assert kinds == {"HTML", "dict"}
+    bundles = [o for o, raw in shown if isinstance(o, dict)]
+    assert bundles and all(raw for o, raw in shown if isinstance(o, dict))
+    for bundle in bundles:
+        assert list(bundle) == ["application/vnd.plotly.v1+json"]
+        figure = bundle["application/vnd.plotly.v1+json"]
+        assert figure["data"] and figure["layout"]["height"] > 0
+        assert figure["config"] == {"displaylogo": False, "responsive": True}
 
 
 # ---------------------------------------------------------------- demo store

@@ -47,10 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports-dir", help="cartella dei rapporti; predefinita ./reports")
     _common(p)
 
-    p = sub.add_parser("dashboard", help="serve i cruscotti Voila (notebook 02 e 05) per i finanziatori")
-    p.add_argument("--period", default=DEFAULT_PERIOD)
+    p = sub.add_parser("dashboard", help="serve con Voila il cruscotto dei finanziatori: legge solo i rilasci (release/)")
+    p.add_argument("--period", action="append",
+                   help="periodo da mostrare (ripetibile); predefiniti: tutti i rilasci presenti")
+    p.add_argument("--audience", default="funders", choices=[a for a in AUDIENCES if a != "gsi"])
     p.add_argument("--port", type=int, default=8866)
-    p.add_argument("--lang", default="it", choices=LANGUAGES)
+    p.add_argument("--reports-dir", help="cartella dei rapporti; i rilasci sono in ../release accanto a essa")
     _common(p)
     return parser
 
@@ -58,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args, **overrides):
     return load_settings(args.data_dir, args.store, args.config,
                          key_file=getattr(args, "key_file", None), **overrides)
+
+
+def _shown(path) -> str:
+    """A path relative to the working folder when it is inside it."""
+    path, cwd = Path(path).resolve(), Path.cwd().resolve()
+    return str(path.relative_to(cwd) if path.is_relative_to(cwd) else path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,15 +126,28 @@ def _run(args) -> int:
         if args.reports_dir:
             overrides["reports_root"] = Path(args.reports_dir).resolve()
         settings = _settings(args, **overrides)
-        outputs = run_pipeline(settings)
-        for path in outputs:
-            print(path)
+        result = run_pipeline(settings)
+        release = result.exports.get("release")
+        files = [p for p in result.files()
+                 if release is None or not Path(p).is_relative_to(release)]
+        print(f"scritti {len(files)} file:")
+        for path in files:
+            print(f"  {_shown(path)}")
+        if release is not None:
+            count = sum(1 for p in Path(release).rglob("*") if p.is_file())
+            print(f"rilascio per {settings.audience}: {_shown(release)}/ ({count} file, "
+                  "elenco e impronte in manifest.json)")
         return 0
 
     if args.command == "dashboard":
         from .report import serve_dashboard
-        settings = _settings(args, period=args.period, audience="funders", lang=args.lang)
-        serve_dashboard(settings, port=args.port)
+        overrides = {}
+        if args.reports_dir:
+            overrides["reports_root"] = Path(args.reports_dir).resolve()
+        if args.period:
+            overrides["period"] = args.period[-1]
+        settings = _settings(args, **overrides)
+        serve_dashboard(settings, port=args.port, periods=args.period, audience=args.audience)
         return 0
     raise AssertionError(args.command)  # pragma: no cover
 

@@ -95,9 +95,15 @@ class Settings:
         return self.reports_root / self.period
 
     @property
+    def release_root(self) -> Path:
+        """Where releases go: ``release/`` beside ``reports/``."""
+        return self.reports_root.parent / "release"
+
+    @property
     def release_dir(self) -> Path:
-        """Disclosure-controlled release of this period: ``release/<period>/``."""
-        return self.reports_root.parent / "release" / self.period
+        """Disclosure-controlled release of this period for this audience:
+        ``release/<period>/<audience>/`` (funders and pubblico each have their own)."""
+        return self.release_root / self.period / self.audience
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)

@@ -5,8 +5,9 @@
   DESIGN §8, shows it in the notebook and writes ``report.html``;
 - :func:`export_outputs`, run by :func:`run_pipeline` after notebook 05, writes
   ``indicatori.xlsx``, ``report.pdf``, the key-figures card and the case sheets, and for
-  ``funders``/``pubblico`` the release ``release/<period>/`` (:func:`write_release`);
-- :func:`serve_dashboard` serves notebooks 02 and 05 with Voila for the funders.
+  ``funders``/``pubblico`` the release ``release/<period>/<audience>/`` (:func:`write_release`);
+- :func:`serve_dashboard` serves the funders' dashboard with Voila: a release, read back
+  by :func:`show_release`, never the store.
 """
 from __future__ import annotations
 

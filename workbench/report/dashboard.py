@@ -1,13 +1,16 @@
-"""Funders' dashboards: notebooks 02 and 05 served by Voila, sources stripped.
+"""Funders' dashboards: releases served by Voila, sources stripped, without the key.
 
-:func:`prepare_dashboard` writes copies of the notebooks with their parameters already
-set (papermill's parameterisation, without executing them) for the ``funders`` audience;
-Voila executes them on each visit and shows only their outputs: no code
+:func:`prepare_dashboard` writes one copy of ``notebooks/cruscotto.ipynb`` per release
+of the audience (``cruscotto_<period>.ipynb``), with its parameters already set
+(papermill's parameterisation, without executing it). Voila lists them and executes
+the chosen one on each visit, showing only its outputs: no code
 (``--strip_sources=True``) and no tracebacks (``--show_tracebacks=False``).
 
-First version: the kernels read the encrypted store (they need the key in their
-environment) and every table goes through disclosure control. The disclosure-control
-issue moves dashboards onto ``release/<period>/`` so that they never hold the key.
+The notebook reads only ``release/<period>/<audience>/`` (:func:`workbench.report.release.
+show_release`), after checking every file against the release's manifest. The Voila
+server and its kernels run without the store's key in their environment
+(:func:`kernel_environment`) and in a folder that holds nothing but the prepared
+notebooks: a dashboard cannot open the encrypted store even by mistake.
 """
 from __future__ import annotations
 
@@ -22,77 +25,102 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from ..config import NOTEBOOKS_DIR, Settings
-from ..privacy import check_audience
-from .pipeline import _declared_parameters, pipeline_parameters
+from ..privacy import check_audience, is_restricted
+from .release import find_releases
+
 
 class DashboardError(Exception):
     """The dashboard cannot be prepared or started; the message is one line for the user."""
 
 
-#: Notebooks shown to the funders.
-DASHBOARD_NOTEBOOKS: tuple[str, ...] = ("02_flow_mapping.ipynb", "05_report.ipynb")
+#: The dashboard notebook: it shows one release.
+DASHBOARD_NOTEBOOK = "cruscotto.ipynb"
 DEFAULT_PORT = 8866
+
+#: Environment variables a dashboard's server and kernels never receive.
+SECRET_VARIABLES: tuple[str, ...] = ("WORKBENCH_KEY", "WORKBENCH_KEY_FILE")
 
 
 def dashboard_dir(settings: Settings) -> Path:
-    """``<data_dir>/dashboard``: ``notebooks/`` (served) and ``reports/`` (not served)."""
+    """``<data_dir>/dashboard``: ``notebooks/`` (served) and the server's log."""
     return Path(settings.data_dir) / "dashboard"
 
 
-def prepare_dashboard(settings: Settings, notebooks: Sequence[str | os.PathLike] | None = None,
-                      notebooks_dir: str | os.PathLike | None = None,
-                      audience: str = "funders") -> Path:
-    """Write the dashboard notebooks, parameterised for ``audience``, and return the folder
-    to serve.
-
-    Parameters
-    ----------
-    settings : Settings — period, language and store of the dashboard.
-    notebooks : names or paths, or None — default :data:`DASHBOARD_NOTEBOOKS`.
-    notebooks_dir : path or None — where the source notebooks are (default ``notebooks/``).
-    audience : str — ``funders`` by default; ``pubblico`` for public screens.
-
-    Returns
-    -------
-    Path — ``<data_dir>/dashboard/notebooks`` with the parameterised copies, outputs
-    cleared. A report written by notebook 05 while serving goes to
-    ``<data_dir>/dashboard/reports`` (outside the served folder) when the notebook
-    declares ``reports_root``.
-
-    Raises
-    ------
-    DashboardError — a notebook does not exist.
-    ConfigError — unknown audience.
-    """
+def _parameterise(source: Path, values: dict, target: Path) -> None:
+    import nbformat  # imported here: its schema validator costs seconds to import
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
+    nb = load_notebook_node(str(source))
+    nb = parameterize_notebook(nb, values, kernel_name="python3", language="python")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nbformat.write(nb, str(target))
+
+
+def prepare_dashboard(settings: Settings, periods: Sequence[str] | None = None, *,
+                      audience: str = "funders",
+                      notebooks: Sequence[str | os.PathLike] = ()) -> Path:
+    """Write the dashboard notebooks, one per release, and return the folder to serve.
+
+    Parameters
+    ----------
+    settings : Settings — where the releases are (``settings.release_root``) and where the
+        dashboard folder goes (``settings.data_dir``). Its key is not used.
+    periods : sequence of str or None — the periods to show; None: every release of
+        ``audience`` found.
+    audience : str — ``funders`` (default) or ``pubblico``.
+    notebooks : paths — further notebooks to serve, parameterised like the dashboard
+        (``period``, ``audience``, ``release_root``); for tests and custom views.
+
+    Returns
+    -------
+    Path — ``<data_dir>/dashboard/notebooks`` with ``cruscotto_<period>.ipynb`` for each
+    period (and the extra notebooks), outputs cleared; nothing else is in it.
+
+    Raises
+    ------
+    DashboardError — the audience is ``gsi`` (its data is never served), there is no
+        release of the audience, a requested period has none, or a notebook is missing.
+    ConfigError — unknown audience.
+    """
     check_audience(audience)
-    root = dashboard_dir(settings)
-    served = root / "notebooks"
+    if not is_restricted(audience):
+        raise DashboardError("il cruscotto mostra solo rilasci per 'funders' o 'pubblico'; "
+                             "il GSI lavora in JupyterLab (make lab)")
+    releases = find_releases(settings.release_root, audience)
+    if not releases:
+        raise DashboardError(f"nessun rilascio per {audience!r} in {settings.release_root}: "
+                             f"eseguire prima `workbench report --period {settings.period} "
+                             f"--audience {audience}`")
+    wanted = list(periods) if periods else list(releases)
+    missing = [p for p in wanted if p not in releases]
+    if missing:
+        raise DashboardError(f"nessun rilascio per {audience!r} del periodo "
+                             f"{', '.join(missing)} in {settings.release_root} (disponibili: "
+                             f"{', '.join(releases)}); eseguire `workbench report --period "
+                             f"{missing[0]} --audience {audience}`")
+    source = NOTEBOOKS_DIR / DASHBOARD_NOTEBOOK
+    extra = [Path(n) for n in notebooks]
+    for path in [source, *extra]:
+        if not path.exists():
+            raise DashboardError(f"notebook del cruscotto inesistente: {path}")
+    served = dashboard_dir(settings) / "notebooks"
     served.mkdir(parents=True, exist_ok=True)
-    for old in served.glob("*.ipynb"):
-        old.unlink()
-    view = settings.with_(audience=audience, reports_root=root / "reports")
-    values = pipeline_parameters(view)
-    folder = Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR
-    for name in notebooks or DASHBOARD_NOTEBOOKS:
-        source = Path(name) if Path(name).is_absolute() else folder / name
-        if not source.exists():
-            raise DashboardError(f"notebook del cruscotto inesistente: {source}")
-        declared = _declared_parameters(source)
-        injected = {k: v for k, v in values.items()
-                    if k != "reports_root" or (declared and k in declared)}
-        nb = load_notebook_node(str(source))
-        nb = parameterize_notebook(nb, injected, kernel_name="python3", language="python")
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = []
-                cell.execution_count = None
-        nbformat.write(nb, str(served / source.name))
+    for old in served.iterdir():
+        if old.is_file():
+            old.unlink()
+    root = str(Path(settings.release_root).resolve())
+    for period in sorted(wanted, reverse=True):  # the newest first in Voila's list
+        _parameterise(source, {"period": period, "audience": audience, "release_root": root},
+                      served / f"cruscotto_{period}.ipynb")
+    latest = max(wanted)
+    for path in extra:
+        _parameterise(path, {"period": latest, "audience": audience, "release_root": root},
+                      served / path.name)
     return served
 
 
@@ -107,12 +135,12 @@ def dashboard_command(folder: str | os.PathLike, port: int = DEFAULT_PORT,
     return command
 
 
-def _environment(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    if settings.key:
-        env["WORKBENCH_KEY"] = settings.key
-    elif settings.key_file and not env.get("WORKBENCH_KEY"):
-        env["WORKBENCH_KEY_FILE"] = str(settings.key_file)
+def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the Voila server and its kernels: the caller's, without the
+    store's key (:data:`SECRET_VARIABLES`)."""
+    env = dict(os.environ if environ is None else environ)
+    for name in SECRET_VARIABLES:
+        env.pop(name, None)
     return env
 
 
@@ -157,14 +185,15 @@ class DashboardServer:
 
 
 def start_dashboard(settings: Settings, port: int | None = None, *,
-                    notebooks: Sequence[str | os.PathLike] | None = None,
-                    notebooks_dir: str | os.PathLike | None = None,
-                    audience: str = "funders", timeout: float = 60.0) -> DashboardServer:
+                    periods: Sequence[str] | None = None, audience: str = "funders",
+                    notebooks: Sequence[str | os.PathLike] = (),
+                    timeout: float = 60.0) -> DashboardServer:
     """Prepare the dashboard and start Voila in the background; return once it answers.
 
     Parameters
     ----------
     port : int or None — a free port is chosen when None.
+    periods, audience, notebooks — as :func:`prepare_dashboard`.
     timeout : float — how long to wait for the server to answer. [s]
 
     Raises
@@ -172,12 +201,12 @@ def start_dashboard(settings: Settings, port: int | None = None, *,
     DashboardError — the server exited or did not answer in time (the message carries
         the end of its log).
     """
-    folder = prepare_dashboard(settings, notebooks, notebooks_dir, audience)
+    folder = prepare_dashboard(settings, periods, audience=audience, notebooks=notebooks)
     port = port or free_port()
     log_path = folder.parent / "voila.log"
     log = open(log_path, "wb")
     process = subprocess.Popen(dashboard_command(folder, port), stdout=log,
-                               stderr=subprocess.STDOUT, env=_environment(settings),
+                               stderr=subprocess.STDOUT, env=kernel_environment(),
                                cwd=str(folder))
     log.close()
     server = DashboardServer(process, port, folder, log_path)
@@ -199,18 +228,19 @@ def start_dashboard(settings: Settings, port: int | None = None, *,
 
 
 def serve_dashboard(settings: Settings, port: int = DEFAULT_PORT, open_browser: bool = False,
-                    *, notebooks: Sequence[str | os.PathLike] | None = None,
-                    audience: str = "funders") -> int:
+                    *, periods: Sequence[str] | None = None, audience: str = "funders") -> int:
     """Serve the dashboard in the foreground until interrupted (``workbench dashboard``).
 
     Returns
     -------
     int — Voila's exit code (0 after Ctrl-C).
     """
-    folder = prepare_dashboard(settings, notebooks, audience=audience)
-    print(f"Cruscotto ({audience}) su http://127.0.0.1:{port}/ — Ctrl-C per fermare", flush=True)
+    folder = prepare_dashboard(settings, periods, audience=audience)
+    shown = ", ".join(sorted(p.stem.removeprefix("cruscotto_") for p in folder.glob("*.ipynb")))
+    print(f"Cruscotto ({audience}, periodi {shown}) su http://127.0.0.1:{port}/ — "
+          "Ctrl-C per fermare", flush=True)
     process = subprocess.Popen(dashboard_command(folder, port, open_browser),
-                               env=_environment(settings), cwd=str(folder))
+                               env=kernel_environment(), cwd=str(folder))
     try:
         return process.wait()
     except KeyboardInterrupt:

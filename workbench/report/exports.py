@@ -9,7 +9,7 @@
 - ``schede/<synergy>.html`` and ``.pdf`` — a one-page case sheet for each realised
   synergy whose two companies gave ``consent = nominativo`` (good-practice portals),
   quantities rounded to two significant digits; none for ``pubblico`` (aggregates only);
-- for ``funders`` and ``pubblico``, the release ``release/<period>/``
+- for ``funders`` and ``pubblico``, the release ``release/<period>/<audience>/``
   (:mod:`workbench.report.release`).
 
 Without a browser the PDF and PNG files are skipped with a clear message: HTML only.

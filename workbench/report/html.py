@@ -133,15 +133,33 @@ def render_html(sections: Iterable[Section], settings: Settings,
     )
 
 
+def plotly_bundle(fig) -> dict:
+    """The figure as plotly's notebook mimetype (what ``pio.show(fig,
+    renderer="plotly_mimetype")`` displays), made without ``plotly.io._renderers``: that
+    module imports nbformat, whose JSON-schema checkers take seconds to import — seconds
+    added to every dashboard visit."""
+    import json
+
+    figure = json.loads(pio.to_json(fig, validate=False))
+    return {"application/vnd.plotly.v1+json": {**figure, "config": PLOTLY_CONFIG}}
+
+
 def display_sections(sections: Iterable[Section], settings: Settings) -> None:
     """Show the sections in the running notebook (JupyterLab, Voila): text and tables as
     HTML outputs, charts as interactive plotly outputs (mimetype, no CDN)."""
+    display_document(text("report_title", settings.lang), header_lines(settings), sections)
+
+
+def display_document(title: str, header: Iterable[str], sections: Iterable[Section]) -> None:
+    """Show a title, header lines and sections in the running notebook; what
+    :func:`display_sections` and the funders' dashboard (a release) both use."""
     from IPython.display import HTML, display
 
     sections = list(sections)
-    head = "".join(f'<p class="wb-meta">{_esc(line)}</p>' for line in header_lines(settings))
+    head = "".join(f'<p class="wb-meta">{_esc(line)}</p>' for line in header)
+    toc = "".join(f'<li><a href="#sec-{_esc(s.key)}">{_esc(s.title)}</a></li>' for s in sections)
     display(HTML(f'<style>{CSS}</style><div class="wb-report">'
-                 f'<h1>{_esc(text("report_title", settings.lang))}</h1>{head}</div>'))
+                 f'<h1>{_esc(title)}</h1>{head}<nav><ol>{toc}</ol></nav></div>'))
     for number, section in enumerate(sections, start=1):
         pending = [_heading(number, section)]
         for block in section.blocks:
@@ -152,7 +170,7 @@ def display_sections(sections: Iterable[Section], settings: Settings) -> None:
                 pending = []
                 fig = block.content
                 fig.update_layout(height=fig.layout.height or DEFAULT_FIGURE_HEIGHT)
-                pio.show(fig, renderer="plotly_mimetype", config=PLOTLY_CONFIG)
+                display(plotly_bundle(fig), raw=True)
             else:
                 pending.append(block_html(block, ""))
         if pending:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 from ..config import NOTEBOOKS_DIR, Settings
 
@@ -65,6 +64,32 @@ class PipelineError(Exception):
         super().__init__(f"{notebook}{where}: {error}{kept}")
 
 
+@dataclass
+class PipelineResult:
+    """What :func:`run_pipeline` wrote.
+
+    Attributes
+    ----------
+    notebooks : list of Path — the executed notebooks, in order.
+    report : Path or None — ``report.html`` written by notebook 05, when it ran.
+    exports : dict — name → path of every export (``xlsx``, ``pdf``, ``card``, ``case:…``,
+        ``release`` …), empty when exports were not run.
+    """
+
+    notebooks: list[Path]
+    report: Path | None = None
+    exports: dict[str, Path] = field(default_factory=dict)
+
+    def files(self) -> list[Path]:
+        """Every file written: notebooks, the report, the exports; the release as its
+        folder's files."""
+        out = list(self.notebooks) + ([self.report] if self.report else [])
+        for path in self.exports.values():
+            path = Path(path)
+            out += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        return out
+
+
 def pipeline_parameters(settings: Settings) -> dict[str, str]:
     """The parameters injected into every notebook (all strings, papermill-friendly).
 
@@ -107,6 +132,8 @@ def _source_index(output_path: Path, executed_index: int) -> int:
     The executed copy has papermill's injected parameters cell (and, after an error,
     papermill's error banner cells): they are not in the source and are not counted.
     """
+    import nbformat  # imported here: its schema validator costs seconds to import
+
     try:
         nb = nbformat.read(str(output_path), as_version=4)
     except Exception:  # the partial notebook is unreadable: best effort
@@ -143,7 +170,7 @@ def _kernel_environment(settings: Settings) -> Iterator[None]:
 def run_pipeline(settings: Settings, notebooks: Sequence[str | os.PathLike] | None = None,
                  progress: bool = True, parameters: dict | None = None,
                  notebooks_dir: str | os.PathLike | None = None,
-                 kernel_name: str = "python3", exports: bool = True) -> list[Path]:
+                 kernel_name: str = "python3", exports: bool = True) -> PipelineResult:
     """Execute the pipeline notebooks in order with papermill, then write the exports.
 
     Parameters
@@ -164,7 +191,7 @@ def run_pipeline(settings: Settings, notebooks: Sequence[str | os.PathLike] | No
 
     Returns
     -------
-    list of Path — the executed notebooks, in order.
+    PipelineResult — the executed notebooks, in order, and the exports written.
 
     Raises
     ------
@@ -210,14 +237,17 @@ def run_pipeline(settings: Settings, notebooks: Sequence[str | os.PathLike] | No
                     path.name, f"{type(exc).__name__}: {_one_line(str(exc))}",
                     output_path=output if output.exists() else None) from exc
             done.append(output)
+    written: dict[str, Path] = {}
+    report = out_dir / "report.html"
+    ran_report = any(p.name == NOTEBOOKS[-1] for p in paths) and report.exists()
     if exports and any(p.name == NOTEBOOKS[-1] for p in paths):
         from .exports import export_outputs
 
         try:
-            export_outputs(settings, progress=progress)
+            written = export_outputs(settings, progress=progress)
         except Exception as exc:
             raise PipelineError("esportazioni", f"{type(exc).__name__}: {_one_line(str(exc))}") from exc
-    return done
+    return PipelineResult(done, report if ran_report else None, written)
 
 
 def _one_line(message: str, limit: int = 300) -> str:

@@ -31,6 +31,12 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en": "funders (aggregates and pseudonyms)"},
     "audience_pubblico": {"it": "pubblico (solo dati aggregati)", "en": "public (aggregates only)"},
     "contents": {"it": "Indice", "en": "Contents"},
+    "release_verified": {"it": "Rilascio verificato: {n} file, impronte sha256 conformi al "
+                               "manifesto; generato il {when}.",
+                         "en": "Release verified: {n} files, sha256 hashes match the manifest; "
+                               "generated on {when}."},
+    "release_others": {"it": "Altri periodi disponibili: {periods}.",
+                       "en": "Other periods available: {periods}."},
     # sections (fixed structure, DESIGN §8)
     "sec_sintesi": {"it": "Sintesi", "en": "Summary"},
     "sec_aziende": {"it": "Aziende mappate per classe dimensionale",

@@ -25,10 +25,13 @@ from datetime import date
 import pandas as pd
 
 from .config import Period
+from .flows import destination_of
 from .model import (ABANDONED, ALL_STATUSES, CALL_OUTCOME_ALIASES, CALL_OUTCOMES, DIRECTIONS,
                     INVESTMENT_KIND_ALIASES, INVESTMENT_KINDS, MATRICES, REALISED_STATUSES,
                     RESEARCH_KIND_ALIASES, RESEARCH_KINDS, SIZE_CLASSES, STANDARD_UNIT,
                     SYNERGY_STATUSES, vocabulary_key)
+from .privacy import cell_statistics
+from .reference import UNCLASSIFIED_SECTION, ateco_section
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,14 @@ INDICATORS: dict[str, Indicator] = dict([
          "Flows declared by companies with NDA, by matrix and direction, with the annual "
          "quantity in standard units (t, m3, MWh); different units are never added.",
          "flussi; t/anno, m3/anno, MWh/anno", "contesto"),
+    _ind("waste_by_sector_size", "Rifiuti e sottoprodotti prodotti",
+         "Waste and by-products generated",
+         "Flussi di materia in uscita (rifiuti e sottoprodotti, escluse le emissioni in "
+         "atmosfera) dichiarati dalle aziende con NDA entrate entro la fine del periodo, per "
+         "sezione ATECO 2025 e classe dimensionale; ogni azienda in una sola cella.",
+         "Material outputs (waste and by-products, emissions to the atmosphere excluded) "
+         "declared by companies with NDA that joined by the end of the period, by ATECO 2025 "
+         "section and size class; each company in one cell only.", "t/anno", "contesto"),
     _ind("synergies_by_status", "Sinergie per stato", "Synergies by status",
          "Sinergie del registro per ultimo stato raggiunto entro la fine del periodo.",
          "Synergies of the register by the last status reached by the end of the period.",
@@ -211,6 +222,60 @@ def flows_by_matrix(con, period: Period | str | None = None) -> pd.DataFrame:
                     "top_share": float(cell["quantity_std"].max() / total) if total > 0 else 0.0,
                 })
     return pd.DataFrame(rows)
+
+
+#: Destination (:func:`workbench.flows.destination_of`) of material outputs that are
+#: neither waste nor by-products: gaseous effluents emitted into the atmosphere are
+#: outside waste law (D.Lgs. 152/2006, art. 185 c. 1 a; Directive 2008/98/EC, art. 2(1)(a)).
+NOT_WASTE_DESTINATIONS: tuple[str, ...] = ("Emissioni in atmosfera",)
+
+
+def waste_by_sector_size(con, period: Period | str | None = None) -> pd.DataFrame:
+    """Waste and by-products generated per year, by sector and size class (a 2-D table).
+
+    The material outputs (``matrix = materia``, ``direction = out``, standard unit t)
+    declared by the companies with NDA that had joined by the end of ``period`` (the
+    flows of :func:`flows_by_matrix`), except emissions to the atmosphere
+    (:data:`NOT_WASTE_DESTINATIONS`). Quantities are yearly, as declared in the
+    questionnaires. Each company's flows are summed first; a company with a positive
+    total then lies in exactly one cell, its ATECO 2025 section
+    (:func:`workbench.reference.ateco_section`) by its size class, so that row and column
+    totals count every company once (what :func:`workbench.privacy.disclosure_control_2d`
+    assumes). Companies with no such output are in no cell and are not counted.
+
+    Returns
+    -------
+    DataFrame — one row per cell, every size class of :data:`SIZE_CLASSES` (plus
+    ``nd`` only when a contributing company has no class) for every section with at least
+    one contributing company, sections in letter order (``nd``, no valid ATECO code,
+    last): ``sector`` (section letter), ``size_class``, ``companies`` (contributing
+    companies) [companies], ``quantity_std`` [t/yr], ``top_share`` (the largest
+    company's share of the cell) [0–1].
+    """
+    period = _period(period)
+    flows = con.execute(
+        """SELECT f.company_id, f.matrix, f.resource, f.current_fate, f.counterpart,
+                  f.quantity_std, c.ateco, c.size_class
+           FROM v_flows f JOIN v_companies c USING (company_id)
+           WHERE f.matrix = 'materia' AND f.direction = 'out' AND f.unit_std = ?
+             AND (c.joined_on IS NULL OR c.joined_on <= ?)""",
+        [STANDARD_UNIT["materia"], _end(period)]).df()
+    flows = flows[~destination_of(flows).isin(NOT_WASTE_DESTINATIONS)]
+    companies = (flows.groupby("company_id", as_index=False)
+                 .agg(quantity_std=("quantity_std", "sum"), ateco=("ateco", "first"),
+                      size_class=("size_class", "first")))
+    companies = companies[companies["quantity_std"] > 0]
+    companies["sector"] = ateco_section(companies["ateco"]).to_numpy()
+    companies["size_class"] = companies["size_class"].fillna("nd")
+    keys = ["sector", "size_class"]
+    cells = cell_statistics(companies, keys, "quantity_std", company_columns=("company_id",))
+    sectors = sorted(companies["sector"].unique(), key=lambda s: (s == UNCLASSIFIED_SECTION, s))
+    classes = list(SIZE_CLASSES) + (["nd"] if companies["size_class"].eq("nd").any() else [])
+    grid = pd.MultiIndex.from_product([sectors, classes], names=keys)
+    out = (cells.set_index(keys).reindex(grid)
+           .fillna({"companies": 0, "quantity_std": 0.0, "top_share": 0.0}).reset_index())
+    out["companies"] = out["companies"].astype(int)
+    return out[keys + ["companies", "quantity_std", "top_share"]]
 
 
 def synergy_status(con, period: Period | str | None = None) -> pd.DataFrame:

@@ -52,3 +52,29 @@ def fuels() -> pd.DataFrame:
     df = _read_csv("units/fuels.csv").copy()
     df["lhv_mwh_per_unit"] = df["lhv_mwh_per_unit"].astype(float)
     return df
+
+
+def ateco_sections() -> pd.DataFrame:
+    """Sections of ATECO 2025 (NACE Rev. 2.1): ``section`` (A–V), ``first_division``,
+    ``last_division`` (two digits, the range of divisions it holds), ``label_it``,
+    ``label_en``, ``source``. Source: ``lib/ateco/README.md``."""
+    return _read_csv("ateco/sections.csv").copy()
+
+
+#: Section given to an ATECO code that is missing or in no section's range.
+UNCLASSIFIED_SECTION = "nd"
+
+
+def ateco_section(ateco: pd.Series) -> pd.Series:
+    """ATECO 2025 section letter of each ATECO code: ``'20.14'`` → ``'C'``.
+
+    The first two digits are the division; a missing code or a division that belongs to
+    no section (e.g. an ATECO 2007 ``45``) gives :data:`UNCLASSIFIED_SECTION`.
+    """
+    table = ateco_sections()
+    by_division = {f"{d:02d}": section for section, first, last in
+                   zip(table["section"], table["first_division"], table["last_division"])
+                   for d in range(int(first), int(last) + 1)}
+    division = ateco.astype(object).where(ateco.notna(), "").astype(str) \
+        .str.replace(r"\D", "", regex=True).str[:2]
+    return division.map(by_division).fillna(UNCLASSIFIED_SECTION).rename("section")

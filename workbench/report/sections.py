@@ -25,7 +25,8 @@ from .. import indicators as ind
 from ..config import Period, Settings
 from ..model import ALL_STATUSES, MATRICES
 from ..privacy import (DOMINANCE_SHARE, MIN_COMPANIES, company_labels, disclosure_control,
-                       disclosure_control_over_time, is_restricted)
+                       disclosure_control_2d, disclosure_control_over_time, is_restricted)
+from ..reference import UNCLASSIFIED_SECTION, ateco_sections
 from ..store import connect
 from .texts import (format_date, format_eur, format_number, format_quantity, text,
                     vocabulary)
@@ -149,6 +150,28 @@ def _synergy_list(con, period: Period, audience: str, key: str) -> pd.DataFrame:
     return out.sort_values(["status", "synergy_id"], key=lambda c: c.map(order) if c.name == "status" else c)
 
 
+#: Keys of :func:`report_data` holding the waste table by sector and size class: the
+#: cells, the row totals (by sector), the column totals (by size class), the grand total.
+WASTE_TABLE_KEYS: tuple[str, ...] = ("waste_by_sector_size", "waste_by_sector",
+                                     "waste_by_size", "waste_total")
+
+
+def _waste_by_sector_size(con, period: Period, audience: str) -> dict[str, pd.DataFrame]:
+    """:func:`workbench.indicators.waste_by_sector_size` with its row, column and grand
+    totals through :func:`workbench.privacy.disclosure_control_2d`, under
+    :data:`WASTE_TABLE_KEYS`. For restricted audiences the company counts are dropped
+    (not needed outside the GSI)."""
+    cells, rows, columns, total = disclosure_control_2d(
+        ind.waste_by_sector_size(con, period), audience, "sector", "size_class", "companies",
+        "quantity_std", share_column="top_share")
+    total = pd.DataFrame([{"quantity_std": total["value"], "companies": total["companies"],
+                           "suppressed": total["suppressed"]}])
+    frames = dict(zip(WASTE_TABLE_KEYS, (cells, rows, columns, total)))
+    if is_restricted(audience):
+        frames = {k: f.drop(columns=["companies"]) for k, f in frames.items()}
+    return frames
+
+
 def report_data(con, settings: Settings) -> dict[str, pd.DataFrame]:
     """Every number of the report for ``settings.period`` and ``settings.audience``.
 
@@ -160,7 +183,9 @@ def report_data(con, settings: Settings) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of DataFrames — ``kpis`` (this and the previous period, and the change),
-    ``sizes``, ``flows``, ``status``, ``synergies``, ``benefits``, ``investments``,
+    ``sizes``, the waste table by sector and size class (:data:`WASTE_TABLE_KEYS`: cells,
+    row totals, column totals, grand total; two-dimensional disclosure control),
+    ``flows``, ``status``, ``synergies``, ``benefits``, ``investments``,
     ``calls``, ``contests``, ``research``, ``jobs``, ``energy_candidates``. For
     ``funders`` and ``pubblico`` every table that aggregates company data is
     disclosure-controlled (bool ``suppressed*`` columns mark withheld cells), cumulative
@@ -202,6 +227,7 @@ def report_data(con, settings: Settings) -> dict[str, pd.DataFrame]:
         "energy_candidates": disclosure_control(ind.energy_candidates(con), audience,
                                                 "companies", ["quantity_std", "candidates"],
                                                 share_column="top_share"),
+        **_waste_by_sector_size(con, period, audience),
     }
     if restricted:  # company counts of a cell are not needed by readers outside the GSI
         data["energy_candidates"] = data["energy_candidates"].drop(columns=["companies"])
@@ -265,9 +291,11 @@ class _Writer:
         labelled = frame[list(columns)].rename(columns={k: self.t(v) for k, v in columns.items()})
         return Table(labelled, tuple(self.t(columns[c]) for c in numeric), caption, note)
 
-    def suppressed_note(self, *frames: pd.DataFrame) -> str | None:
+    def suppressed_note(self, *frames: pd.DataFrame, key: str = "suppressed_note") -> str | None:
+        """The note on withheld values (text ``key``) when any ``suppressed*`` column of
+        ``frames`` is set; None otherwise."""
         if any(f[c].any() for f in frames for c in f.columns if c.startswith("suppressed")):
-            return self.t("suppressed_note", n=MIN_COMPANIES, share=format_number(
+            return self.t(key, n=MIN_COMPANIES, share=format_number(
                 DOMINANCE_SHARE * 100, self.lang, 0))
         return None
 
@@ -330,7 +358,54 @@ def _aziende(w: _Writer, data) -> Section:
     ]
     if len(shown):  # a chart of withheld values only would be an empty frame
         blocks.append(Block("figure", fig))
-    return Section("aziende", w.t("sec_aziende"), blocks, {"sizes": sizes})
+    waste = {key: data[key] for key in WASTE_TABLE_KEYS}
+    blocks.append(Block("text", w.t("waste_by_sector_size_note")))
+    if len(waste["waste_by_sector_size"]):
+        blocks.append(Block("table", _waste_table(w, waste)))
+    else:
+        blocks.append(Block("note", f"{w.t('waste_by_sector_size')}: {w.t('no_data_yet')}"))
+    return Section("aziende", w.t("sec_aziende"), blocks, {"sizes": sizes, **waste})
+
+
+def _sector_label(w: _Writer, section: str) -> str:
+    """``C – Attività manifatturiere``: an ATECO 2025 section with its letter."""
+    if section == UNCLASSIFIED_SECTION:
+        return w.t("sector_nd")
+    labels = ateco_sections().set_index("section")[f"label_{w.lang}"]
+    return f"{section} – {labels[section]}"
+
+
+def _waste_table(w: _Writer, waste: dict[str, pd.DataFrame]) -> Table:
+    """The waste table by sector (rows) and size class (columns) with its row totals
+    (last column), column totals (last row) and grand total: withheld cells and margins
+    read ``riservato``, cells without any company ``–``. [t/yr]"""
+    cells, rows = waste["waste_by_sector_size"], waste["waste_by_sector"]
+    columns, total = waste["waste_by_size"], waste["waste_total"].iloc[0]
+
+    def show(value, suppressed) -> str:
+        if not suppressed and value == 0:  # no company: nothing produced, nothing hidden
+            return "–"
+        return w.cell(value, None, bool(suppressed))
+
+    classes = list(columns["size_class"])
+    grid = {(r["sector"], r["size_class"]): show(r["quantity_std"], r["suppressed"])
+            for _, r in cells.iterrows()}
+    records = [{"sector": _sector_label(w, sector),
+                **{c: grid[(sector, c)] for c in classes},
+                "total": show(quantity, suppressed)}
+               for sector, quantity, suppressed in zip(rows["sector"], rows["quantity_std"],
+                                                       rows["suppressed"])]
+    records.append({"sector": w.t("total"),
+                    **{c: show(q, s) for c, q, s in zip(classes, columns["quantity_std"],
+                                                         columns["suppressed"])},
+                    "total": show(total["quantity_std"], total["suppressed"])})
+    frame = pd.DataFrame(records, columns=["sector", *classes, "total"])
+    labels = {"sector": w.t("sector_ateco"), **{c: w.t(f"size_{c}") for c in classes},
+              "total": w.t("total")}
+    return Table(frame.rename(columns=labels), tuple(labels[c] for c in [*classes, "total"]),
+                 w.t("waste_by_sector_size"),
+                 w.suppressed_note(cells, rows, columns, waste["waste_total"],
+                                   key="suppressed_note_2d"))
 
 
 def _flows_table(w: _Writer, flows: pd.DataFrame) -> Table:
@@ -697,5 +772,6 @@ def header_lines(settings: Settings, now: datetime | None = None) -> list[str]:
     ]
 
 
-__all__ = ["SECTION_KEYS", "Section", "Block", "Table", "report_data", "report_sections",
-           "sankey_figures_or_none", "energy_results_or_none", "frame_table", "header_lines"]
+__all__ = ["SECTION_KEYS", "WASTE_TABLE_KEYS", "Section", "Block", "Table", "report_data",
+           "report_sections", "sankey_figures_or_none", "energy_results_or_none", "frame_table",
+           "header_lines"]

@@ -68,6 +68,17 @@ TEXTS: dict[str, dict[str, str]] = {
               "companies in the cell, or one company above {share} % of the value, or "
               "complementary suppression so that it cannot be recomputed from totals or from the "
               "previous report)."},
+    "suppressed_note_2d": {
+        "it": "«riservato»: valore oscurato per tutela della riservatezza (meno di {n} aziende "
+              "nella cella, oppure una sola azienda oltre l'{share} % del valore, oppure "
+              "oscuramento complementare perché non si possa ricalcolare dai totali di riga e di "
+              "colonna); per la stessa ragione possono essere oscurati anche totali di riga, di "
+              "colonna o il totale generale.",
+        "en": "“confidential”: value withheld to protect confidentiality (fewer than {n} "
+              "companies in the cell, or one company above {share} % of the value, or "
+              "complementary suppression so that it cannot be recomputed from the row and "
+              "column totals); for the same reason row totals, column totals or the grand "
+              "total may be withheld too."},
     "total": {"it": "Totale", "en": "Total"},
     "indicator": {"it": "Indicatore", "en": "Indicator"},
     "value": {"it": "Valore", "en": "Value"},
@@ -80,6 +91,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "kind_contesto": {"it": "contesto", "en": "context"},
     # columns
     "size_class": {"it": "Classe dimensionale", "en": "Size class"},
+    "sector_ateco": {"it": "Settore (sezione ATECO 2025)", "en": "Sector (ATECO 2025 section)"},
+    "sector_nd": {"it": "non classificato", "en": "not classified"},
     "companies": {"it": "Aziende", "en": "Companies"},
     "matrix": {"it": "Matrice", "en": "Matrix"},
     "direction": {"it": "Direzione", "en": "Direction"},
@@ -184,6 +197,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Companies that signed the non-disclosure agreement (NDA) and were in the "
               "programme at the end of the period; size classes by EU Recommendation "
               "2003/361 (staff and turnover or balance-sheet total)."},
+    "waste_by_sector_size": {
+        "it": "Rifiuti e sottoprodotti prodotti (t/anno) per settore e classe dimensionale",
+        "en": "Waste and by-products generated (t/yr) by sector and size class"},
+    "waste_by_sector_size_note": {
+        "it": "Rifiuti e sottoprodotti: flussi di materia in uscita dichiarati nei questionari, "
+              "in tonnellate all'anno, escluse le emissioni in atmosfera. Ogni azienda è contata "
+              "in una sola cella, quella della sua sezione ATECO 2025 e della sua classe "
+              "dimensionale; «–» indica che nessuna azienda della cella dichiara tali flussi.",
+        "en": "Waste and by-products: material outputs declared in the questionnaires, in "
+              "tonnes per year, emissions to the atmosphere excluded. Each company is counted "
+              "in one cell only, that of its ATECO 2025 section and size class; “–” means that "
+              "no company of the cell declares such outputs."},
     "flussi_note": {
         "it": "Flussi dichiarati nei questionari, in unità standard (t, m3, MWh all'anno); "
               "unità diverse non vengono mai sommate. Un diagramma di Sankey per matrice.",

@@ -230,7 +230,12 @@ def flows_by_matrix(con, period: Period | str | None = None) -> pd.DataFrame:
 NOT_WASTE_DESTINATIONS: tuple[str, ...] = ("Emissioni in atmosfera",)
 
 
-def waste_by_sector_size(con, period: Period | str | None = None) -> pd.DataFrame:
+#: Row of :func:`waste_by_sector_size` pooling the sectors with too few companies.
+OTHER_SECTIONS = "altri"
+
+
+def waste_by_sector_size(con, period: Period | str | None = None,
+                         pool_below: int = 0) -> pd.DataFrame:
     """Waste and by-products generated per year, by sector and size class (a 2-D table).
 
     The material outputs (``matrix = materia``, ``direction = out``, standard unit t)
@@ -242,6 +247,12 @@ def waste_by_sector_size(con, period: Period | str | None = None) -> pd.DataFram
     (:func:`workbench.reference.ateco_section`) by its size class, so that row and column
     totals count every company once (what :func:`workbench.privacy.disclosure_control_2d`
     assumes). Companies with no such output are in no cell and are not counted.
+
+    Parameters
+    ----------
+    pool_below : int — sections with fewer contributing companies than this are pooled
+        into one row, :data:`OTHER_SECTIONS` (before ``nd``), so that a published table is
+        not all withheld cells; 0 (default) pools nothing. [companies]
 
     Returns
     -------
@@ -267,9 +278,13 @@ def waste_by_sector_size(con, period: Period | str | None = None) -> pd.DataFram
     companies = companies[companies["quantity_std"] > 0]
     companies["sector"] = ateco_section(companies["ateco"]).to_numpy()
     companies["size_class"] = companies["size_class"].fillna("nd")
+    if pool_below:
+        size = companies.groupby("sector")["company_id"].transform("nunique")
+        companies.loc[size < pool_below, "sector"] = OTHER_SECTIONS
     keys = ["sector", "size_class"]
     cells = cell_statistics(companies, keys, "quantity_std", company_columns=("company_id",))
-    sectors = sorted(companies["sector"].unique(), key=lambda s: (s == UNCLASSIFIED_SECTION, s))
+    sectors = sorted(companies["sector"].unique(),
+                     key=lambda s: (s == UNCLASSIFIED_SECTION, s == OTHER_SECTIONS, s))
     classes = list(SIZE_CLASSES) + (["nd"] if companies["size_class"].eq("nd").any() else [])
     grid = pd.MultiIndex.from_product([sectors, classes], names=keys)
     out = (cells.set_index(keys).reindex(grid)

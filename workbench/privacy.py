@@ -566,6 +566,13 @@ def spatial_cells(points: pd.DataFrame, audience: str, cell_km: float = 1.0,
 #: Reason written for a margin withheld because its line could not be protected.
 REASON_MARGIN = "margine"
 
+#: Protection interval: a reader who knows that quantities are never negative can bound a
+#: withheld value by linear programming over the published table; the bounds must stay at
+#: least this share of the value away from it, below and above. [-] The default is the
+#: dominance rule's complement: a published cell may be 85 % one company, so 15 % is the
+#: uncertainty every company is already promised.
+PROTECTION_SHARE: float = 1 - DOMINANCE_SHARE
+
 
 def recoverable(targets: Sequence[np.ndarray], hidden: np.ndarray, row_published: np.ndarray,
                 column_published: np.ndarray, total_published: bool) -> list[bool]:
@@ -608,11 +615,63 @@ def recoverable(targets: Sequence[np.ndarray], hidden: np.ndarray, row_published
     return out
 
 
+def feasible_range(target: np.ndarray, values: np.ndarray, hidden: np.ndarray,
+                   row_published: np.ndarray, column_published: np.ndarray,
+                   total_published: bool) -> tuple[float, float]:
+    """The smallest and largest value a reader can give the sum of ``target``'s cells.
+
+    Parameters
+    ----------
+    target : 2-D bool array — the cells summed (one cell, or a line for a margin).
+    values : 2-D array — the true cell values (to compute what is published). [any]
+    hidden : 2-D bool array — withheld cells; all others are published.
+    row_published, column_published, total_published — published margins.
+
+    Returns
+    -------
+    (low, high) — over every non-negative table that agrees with what is published
+    (each published margin is an equation over the hidden cells of its line); ``high``
+    is ``inf`` when nothing bounds it. Solved with HiGHS (``scipy.optimize.linprog``).
+    """
+    from scipy.optimize import linprog
+
+    unknowns = [tuple(u) for u in np.argwhere(hidden)]
+    known = float(values[target & ~hidden].sum())
+    objective = np.array([1.0 if target[u] else 0.0 for u in unknowns])
+    if not objective.any():
+        return known, known
+    rows, equations, rhs = hidden.shape[0], [], []
+
+    def line(cells_mask):
+        equations.append([1.0 if cells_mask[u] else 0.0 for u in unknowns])
+        rhs.append(float(values[cells_mask & hidden].sum()))
+
+    for i in np.flatnonzero(row_published):
+        m = np.zeros_like(hidden)
+        m[i, :] = True
+        line(m)
+    for j in np.flatnonzero(column_published):
+        m = np.zeros_like(hidden)
+        m[:, j] = True
+        line(m)
+    if total_published:
+        line(np.ones_like(hidden))
+    a = np.array(equations).reshape(len(equations), len(unknowns)) if equations else None
+    b = np.array(rhs) if equations else None
+    bounds = [(0, None)] * len(unknowns)
+    low = linprog(objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+    high = linprog(-objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+    low_value = low.fun if low.status == 0 else 0.0
+    high_value = -high.fun if high.status == 0 else float("inf")  # 3: unbounded
+    return known + low_value, known + high_value
+
+
 def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray, *,
                      row_published: np.ndarray | None = None,
                      column_published: np.ndarray | None = None,
                      total_published: bool = True,
-                     min_companies: int = MIN_COMPANIES
+                     min_companies: int = MIN_COMPANIES,
+                     protection: float = PROTECTION_SHARE
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """Secondary suppression for a table published with row, column and grand totals.
 
@@ -628,14 +687,19 @@ def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray
     min_companies : int — the hidden cells of a published line must cover at least this
         many companies together (the line's margin minus its published cells gives their
         sum). [companies]
+    protection : float — required uncertainty of every sensitive withheld value (a
+        primary cell, a margin withheld by the rules) as a share of the value, on each
+        side (:data:`PROTECTION_SHARE`). [-]
 
     Returns
     -------
     (hidden, row_published, column_published, total_published) — the final mask of
     withheld cells and which margins are published. Afterwards every published line
-    hides none or at least two cells covering ``min_companies`` companies, and no withheld
-    cell or margin can be computed from what is published (:func:`recoverable`). A margin
-    is withheld only when its line has no cell left to sacrifice.
+    hides none or at least two cells covering ``min_companies`` companies, no withheld
+    cell or margin can be computed from what is published (:func:`recoverable`), and the
+    bounds a reader can derive for each sensitive one (:func:`feasible_range`, with
+    non-negative values) stay at least ``protection`` × value below and above it. A margin is withheld
+    only when no cell is left to sacrifice.
     """
     values = np.nan_to_num(np.asarray(values, dtype=float))
     counts = np.nan_to_num(np.asarray(counts, dtype=float))
@@ -644,6 +708,9 @@ def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray
     row_published = np.ones(rows, bool) if row_published is None else np.array(row_published, bool)
     column_published = np.ones(columns, bool) if column_published is None \
         else np.array(column_published, bool)
+    primary_mask = np.asarray(primary, dtype=bool)
+    rows_safe, columns_safe, total_safe = row_published.copy(), column_published.copy(), \
+        bool(total_published)
 
     def row_cells(i):
         return [(i, j) for j in range(columns)]
@@ -651,12 +718,15 @@ def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray
     def column_cells(j):
         return [(i, j) for i in range(rows)]
 
-    def sacrifice(cells) -> bool:
-        """Hide the smallest published cell with companies among ``cells``."""
+    def sacrifice(cells, at_least: float = 0.0) -> bool:
+        """Hide the smallest published cell with companies among ``cells`` whose value
+        is at least ``at_least`` (the largest when none is)."""
         candidates = [c for c in cells if not hidden[c] and counts[c] > 0]
         if not candidates:
             return False
-        hidden[min(candidates, key=lambda c: (values[c], counts[c], c))] = True
+        enough = [c for c in candidates if values[c] >= at_least]
+        hidden[min(enough, key=lambda c: (values[c], counts[c], c)) if enough
+               else max(candidates, key=lambda c: (values[c], counts[c], c))] = True
         return True
 
     def line_ok(cells) -> bool:
@@ -668,6 +738,57 @@ def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray
         for c in cells:
             m[c] = True
         return m
+
+    def narrow(target) -> bool:
+        """The reader's bounds on ``target``'s sum come closer than ``protection``."""
+        value = float(values[target].sum())
+        if counts[target].sum() == 0 or value <= 0 or protection <= 0:
+            return False
+        low, high = feasible_range(target, values, hidden, row_published, column_published,
+                                   total_published)
+        slack = protection * value * (1 - 1e-9)
+        return value - low < slack or high - value < slack
+
+    def withhold_crossing(kind: str, index: int) -> bool:
+        if kind == "row":
+            lines = [j for j in range(columns) if hidden[index, j] and column_published[j]
+                     and counts[:, j].sum() > 0]
+            if not lines:
+                return False
+            column_published[min(lines, key=lambda j: (values[:, j].sum(), j))] = False
+            return True
+        lines = [i for i in range(rows) if hidden[i, index] and row_published[i]
+                 and counts[i].sum() > 0]
+        if not lines:
+            return False
+        row_published[min(lines, key=lambda i: (values[i].sum(), i))] = False
+        return True
+
+    def withhold_margin(cell) -> bool:
+        """Withhold one more margin — the total, then the lines through ``cell``, then
+        any line with companies (an empty line's margin is 0 and reveals nothing: it
+        stays published). False when every such margin is already withheld."""
+        nonlocal total_published
+        if total_published:
+            total_published = False
+            return True
+        if cell is not None:
+            i, j = cell
+            if column_published[j] and counts[:, j].sum() > 0:
+                column_published[j] = False
+                return True
+            if row_published[i] and counts[i].sum() > 0:
+                row_published[i] = False
+                return True
+        rows_left = np.flatnonzero(row_published & (counts.sum(axis=1) > 0))
+        columns_left = np.flatnonzero(column_published & (counts.sum(axis=0) > 0))
+        if len(rows_left):
+            row_published[rows_left[0]] = False
+            return True
+        if len(columns_left):
+            column_published[columns_left[0]] = False
+            return True
+        return False
 
     for _ in range(10 * (rows * columns + rows + columns) + 10):
         # 1. every published line hides nothing, or enough together
@@ -692,7 +813,36 @@ def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray
                             total_published)
         bad = [t for t, hit in zip(targets, found) if hit]
         if not bad:
-            break
+            # 3. no sensitive value (a cell or margin the rules withheld) can be narrowed
+            # down to near itself; complementary cells pass both rules and need no interval
+            sensitive = [t for t in targets if
+                         (t[1] == "cell" and primary_mask[t[2]])
+                         or (t[1] == "row" and not rows_safe[t[2]])
+                         or (t[1] == "column" and not columns_safe[t[2]])
+                         or (t[1] == "total" and not total_safe)]
+            bad = [t for t in sensitive if narrow(t[0])]
+            if not bad:
+                break
+            target, kind, where = bad[0]
+            # a partner must be able to absorb the deviation to protect: the smallest
+            # cell worth at least the protection needed
+            need = 2 * protection * float(values[target].sum())
+            if kind == "cell":
+                i, j = where
+                fixed = (column_published[j] and sacrifice(column_cells(j), need)) or \
+                    (row_published[i] and sacrifice(row_cells(i), need))
+            elif kind in ("row", "column"):
+                line = row_cells(where) if kind == "row" else column_cells(where)
+                crossing = [c for c in line if hidden[c]]
+                others = [(r, c[1]) for c in crossing for r in range(rows) if r != c[0]] \
+                    if kind == "row" else \
+                    [(c[0], k) for c in crossing for k in range(columns) if k != c[1]]
+                fixed = sacrifice(others, need)
+            else:
+                fixed = False
+            if not fixed:
+                withhold_margin(where if kind == "cell" else None)
+            continue
         _, kind, where = bad[0]
         if kind == "cell":
             i, j = where
@@ -705,17 +855,13 @@ def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray
             fixed = sacrifice(column_cells(where))
         else:
             fixed = sacrifice([(i, j) for i in range(rows) for j in range(columns)])
+        if not fixed and kind in ("row", "column"):
+            # a withheld line follows from the crossing lines' margins: withhold the
+            # smallest crossing margin over its hidden cells (withholding the total
+            # would not help while every crossing margin is published)
+            fixed = withhold_crossing(kind, where)
         if not fixed:  # nothing left to hide: withhold margins, the total first
-            # (an empty line's margin is 0 and reveals nothing: it stays published)
-            rows_left = np.flatnonzero(row_published & (counts.sum(axis=1) > 0))
-            columns_left = np.flatnonzero(column_published & (counts.sum(axis=0) > 0))
-            if total_published:
-                total_published = False
-            elif len(rows_left):
-                row_published[rows_left[0]] = False
-            elif len(columns_left):
-                column_published[columns_left[0]] = False
-            else:  # pragma: no cover - nothing published can reveal anything
+            if not withhold_margin(None):  # pragma: no cover - nothing published reveals
                 break
     return hidden, row_published, column_published, total_published
 

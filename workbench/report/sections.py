@@ -159,10 +159,12 @@ WASTE_TABLE_KEYS: tuple[str, ...] = ("waste_by_sector_size", "waste_by_sector",
 def _waste_by_sector_size(con, period: Period, audience: str) -> dict[str, pd.DataFrame]:
     """:func:`workbench.indicators.waste_by_sector_size` with its row, column and grand
     totals through :func:`workbench.privacy.disclosure_control_2d`, under
-    :data:`WASTE_TABLE_KEYS`. For restricted audiences the company counts are dropped
-    (not needed outside the GSI)."""
+    :data:`WASTE_TABLE_KEYS`. For restricted audiences sections with fewer than
+    :data:`MIN_COMPANIES` companies are pooled into "other sectors" first, and the company
+    counts are dropped (not needed outside the GSI)."""
+    pool = MIN_COMPANIES if is_restricted(audience) else 0
     cells, rows, columns, total = disclosure_control_2d(
-        ind.waste_by_sector_size(con, period), audience, "sector", "size_class", "companies",
+        ind.waste_by_sector_size(con, period, pool_below=pool), audience, "sector", "size_class", "companies",
         "quantity_std", share_column="top_share")
     total = pd.DataFrame([{"quantity_std": total["value"], "companies": total["companies"],
                            "suppressed": total["suppressed"]}])
@@ -371,6 +373,8 @@ def _sector_label(w: _Writer, section: str) -> str:
     """``C – Attività manifatturiere``: an ATECO 2025 section with its letter."""
     if section == UNCLASSIFIED_SECTION:
         return w.t("sector_nd")
+    if section == ind.OTHER_SECTIONS:
+        return w.t("sector_other")
     labels = ateco_sections().set_index("section")[f"label_{w.lang}"]
     return f"{section} – {labels[section]}"
 

@@ -93,6 +93,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "size_class": {"it": "Classe dimensionale", "en": "Size class"},
     "sector_ateco": {"it": "Settore (sezione ATECO 2025)", "en": "Sector (ATECO 2025 section)"},
     "sector_nd": {"it": "non classificato", "en": "not classified"},
+    "sector_other": {"it": "Altri settori (meno di 3 aziende ciascuno)",
+                     "en": "Other sectors (fewer than 3 companies each)"},
     "companies": {"it": "Aziende", "en": "Companies"},
     "matrix": {"it": "Matrice", "en": "Matrix"},
     "direction": {"it": "Direzione", "en": "Direction"},

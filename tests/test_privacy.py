@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from workbench.config import ConfigError
-from workbench.privacy import (DOMINANCE_SHARE, MIN_COMPANIES, check_audience, company_labels,
+from workbench.privacy import (DOMINANCE_SHARE, MIN_COMPANIES, PROTECTION_SHARE, check_audience, company_labels,
                                disclosure_control, disclosure_control_over_time, is_restricted,
                                pseudonym, suppress_complementary, suppress_small_cells)
 
@@ -222,3 +222,19 @@ def test_over_time_never_publishes_a_computable_unsafe_change(rows):
     assert (safe | ~changed)[both].all()  # now − previous is computable only when safe
     published_change = ~out["suppressed_change"]
     assert (~out["suppressed"] & ~out["suppressed_previous"])[published_change].all()
+
+
+def test_complementary_cells_are_big_enough_to_hide_the_primary_one():
+    """With the total published, a withheld cell is at most the withheld sum: a partner
+    of 5 t beside a single company's 1.000 t would bound it within 0,5 %."""
+    df = pd.DataFrame({"cell": ["a", "b", "c", "d"], "companies": [1, 3, 3, 3],
+                       "quantity": [1000.0, 5.0, 10.0, 2000.0]})
+    out = disclosure_control(df, "funders", "companies", ["quantity"])
+    hidden = set(out.loc[out["suppressed"], "cell"])
+    assert "a" in hidden
+    others = df.loc[df["cell"].isin(hidden - {"a"}), "quantity"].sum()
+    assert others >= PROTECTION_SHARE * 1000
+    # the counts rule alone was satisfied by the 5 t cell: the interval rule did the rest
+    alone = suppress_complementary(suppress_small_cells(df, "companies", ["quantity"]),
+                                   "companies", ["quantity"], original=df, protection=0.0)
+    assert set(alone.loc[alone["suppressed"], "cell"]) == {"a", "b"}

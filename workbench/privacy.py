@@ -37,6 +37,12 @@ from .model import AUDIENCES
 MIN_COMPANIES: int = 3
 #: Dominance rule: no single company may make up more than this share of a cell. [-]
 DOMINANCE_SHARE: float = 0.85
+#: Protection interval: a reader who knows that quantities are never negative can bound a
+#: withheld value by linear programming over the published table; the bounds must stay at
+#: least this share of the value away from it, below and above. [-] The default is the
+#: dominance rule's complement: a published cell may be 85 % one company, so 15 % is the
+#: uncertainty every company is already promised.
+PROTECTION_SHARE: float = 1 - DOMINANCE_SHARE
 
 #: Audiences that see only disclosure-controlled aggregates.
 RESTRICTED_AUDIENCES: tuple[str, ...] = ("funders", "pubblico")
@@ -182,14 +188,18 @@ def suppress_complementary(df: pd.DataFrame, count_column: str, value_columns: S
                            min_companies: int = MIN_COMPANIES,
                            suppress_counts: bool = False,
                            flag_column: str = "suppressed",
-                           reason_column: str = "suppression") -> pd.DataFrame:
+                           reason_column: str = "suppression",
+                           protection: float | None = None) -> pd.DataFrame:
     """Secondary suppression along one dimension, so that totals do not reveal a cell.
 
     Within each group (rows with equal ``by`` values, or the whole table), when the group
     total is published and some cells are suppressed, the suppressed cells together must
-    be at least two and cover at least ``min_companies`` companies; otherwise the
-    smallest published cells (by the first value column, then by count) are suppressed
-    too. Cells with no company are never used.
+    be at least two and cover at least ``min_companies`` companies, and (when
+    ``original`` gives the true values) the other withheld cells must be worth at least
+    ``protection`` (default :data:`PROTECTION_SHARE`) of each cell withheld by the rules,
+    or the total would bound it closely; otherwise the smallest published cells (by the
+    first value column, then by count) are suppressed too. Cells with no company are
+    never used.
 
     Parameters
     ----------
@@ -204,6 +214,7 @@ def suppress_complementary(df: pd.DataFrame, count_column: str, value_columns: S
     :func:`disclosure_control_2d`.
     """
     out = df.copy()
+    protection = PROTECTION_SHARE if protection is None else protection
     ranking = (original if original is not None else df)
     rank_column = value_columns[0] if value_columns else count_column
     groups = [out.index] if not by else [part.index for _, part in
@@ -223,7 +234,20 @@ def suppress_complementary(df: pd.DataFrame, count_column: str, value_columns: S
                                "count": counts.loc[candidates]})
                  .sort_values(["value", "count"], na_position="last").index)
         order = list(order)
-        while order and (len(suppressed) < 2 or counts.loc[suppressed].sum() < min_companies):
+        true = pd.to_numeric(ranking[rank_column], errors="coerce").fillna(0.0)
+        sensitive = list(suppressed)
+
+        def narrow(hidden) -> bool:
+            """With the group total published, a withheld cell is at most the hidden sum:
+            the other hidden cells must be worth PROTECTION_SHARE of it."""
+            if original is None:  # true values unknown: counts rule only
+                return False
+            total = float(true.loc[hidden].sum())
+            return any(total - float(true.loc[k]) < protection * float(true.loc[k])
+                       for k in sensitive)
+
+        while order and (len(suppressed) < 2 or counts.loc[suppressed].sum() < min_companies
+                         or narrow(suppressed)):
             extra = order.pop(0)
             flags.loc[extra] = True
             reasons.loc[extra] = REASON_COMPLEMENTARY
@@ -566,12 +590,6 @@ def spatial_cells(points: pd.DataFrame, audience: str, cell_km: float = 1.0,
 #: Reason written for a margin withheld because its line could not be protected.
 REASON_MARGIN = "margine"
 
-#: Protection interval: a reader who knows that quantities are never negative can bound a
-#: withheld value by linear programming over the published table; the bounds must stay at
-#: least this share of the value away from it, below and above. [-] The default is the
-#: dominance rule's complement: a published cell may be 85 % one company, so 15 % is the
-#: uncertainty every company is already promised.
-PROTECTION_SHARE: float = 1 - DOMINANCE_SHARE
 
 
 def recoverable(targets: Sequence[np.ndarray], hidden: np.ndarray, row_published: np.ndarray,

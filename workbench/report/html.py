@@ -43,6 +43,7 @@ CSS = """
   white-space: nowrap; font-variant-numeric: tabular-nums; }
 .wb-report p.wb-note { background: #fff8e1; border-left: 4px solid #f0b400; padding: .5em .8em; }
 .wb-report p.wb-tablenote { color: #666; font-size: .85em; margin-top: 0; }
+.wb-report h3 { break-after: avoid; }
 .wb-report .wb-figure { margin: .8em 0 1.4em; }
 @media print { .wb-report nav { display: none; } .wb-report section { break-inside: auto; }
   .wb-report .wb-figure { break-inside: avoid; } .modebar-container { display: none !important; } }
@@ -90,10 +91,12 @@ def block_html(block: Block, div_id: str) -> str:
         return title + table_html(block.content)
     if block.kind == "list":
         return title + "<ul>" + "".join(f"<li>{_esc(x)}</li>" for x in block.content) + "</ul>"
+    # a titled chart or view is one unit on paper: its heading never ends a page alone
     if block.kind == "figure":
-        return f'{title}<div class="wb-figure">{figure_html(block.content, div_id)}</div>'
+        return (f'<div class="wb-figure">{title}'
+                f"{figure_html(block.content, div_id)}</div>")
     if block.kind == "html":  # trusted, self-contained HTML made by workbench.views
-        return f'{title}<div class="wb-html">{block.content}</div>'
+        return f'<div class="wb-figure wb-html">{title}{block.content}</div>'
     raise ValueError(f"unknown block kind {block.kind!r}")
 
 

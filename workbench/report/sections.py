@@ -24,8 +24,9 @@ import plotly.graph_objects as go
 from .. import indicators as ind
 from ..config import Period, Settings
 from ..model import ALL_STATUSES, MATRICES
-from ..privacy import (DOMINANCE_SHARE, MIN_COMPANIES, company_labels, disclosure_control,
-                       disclosure_control_2d, disclosure_control_over_time, is_restricted)
+from ..privacy import (DOMINANCE_SHARE, MIN_COMPANIES, PROTECTION_SHARE, company_labels,
+                       disclosure_control, disclosure_control_2d, disclosure_control_over_time,
+                       is_restricted)
 from ..reference import UNCLASSIFIED_SECTION, ateco_sections
 from ..store import connect
 from .texts import (format_date, format_eur, format_number, format_quantity, text,
@@ -472,7 +473,8 @@ def _sinergie(w: _Writer, data) -> Section:
             "matrix": [vocabulary("matrix", m, w.lang) for m in synergies["matrix"]],
             "source_company": synergies["source"].fillna("–"),
             "target_company": synergies["target"].fillna("–"),
-            "regulatory_path": synergies["regulatory_path"].fillna("–"),
+            "regulatory_path": [vocabulary("path", r, w.lang) if pd.notna(r) else "–"
+                                for r in synergies["regulatory_path"]],
         })
         columns = {c: c for c in listing.columns}
         numeric: tuple[str, ...] = ()
@@ -724,7 +726,8 @@ def _allegati(w: _Writer, settings: Settings) -> Section:
                                              "unit": "unit", "kind": "kind"},
                                caption=w.t("allegati_definitions"))),
         Block("text", w.t("allegati_privacy", n=MIN_COMPANIES,
-                          share=format_number(DOMINANCE_SHARE * 100, w.lang, 0))),
+                          share=format_number(DOMINANCE_SHARE * 100, w.lang, 0),
+                          protection=format_number(PROTECTION_SHARE * 100, w.lang, 0))),
     ]
     return Section("allegati", w.t("sec_allegati"), blocks, {"definitions": definitions})
 

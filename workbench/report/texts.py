@@ -130,6 +130,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "dir_in": {"it": "in ingresso", "en": "input"},
     "dir_out": {"it": "in uscita", "en": "output"},
     "matrix_materia": {"it": "materia", "en": "materials"},
+    "path_sottoprodotto": {"it": "sottoprodotto (art. 184-bis)", "en": "by-product (art. 184-bis)"},
+    "path_end_of_waste": {"it": "end of waste (art. 184-ter)", "en": "end of waste (art. 184-ter)"},
+    "path_recupero_rifiuto": {"it": "recupero di rifiuto", "en": "waste recovery"},
+    "path_non_rifiuto": {"it": "fuori dalla disciplina dei rifiuti", "en": "outside waste law"},
     "matrix_acqua": {"it": "acqua", "en": "water"},
     "matrix_energia": {"it": "energia", "en": "energy"},
     "size_micro": {"it": "micro", "en": "micro"},
@@ -300,10 +304,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "allegati_privacy": {
         "it": "Regole di riservatezza: ogni cella pubblicata per finanziatori e pubblico "
               "riguarda almeno {n} aziende e nessuna azienda supera l'{share} % del valore; "
+              "i valori oscurati non si possono ricalcolare dai totali pubblicati né "
+              "restringere a meno del {protection} % attorno al valore vero; "
               "le aziende sono nominate solo con il loro consenso (nominativo), altrimenti "
               "con uno pseudonimo stabile.",
         "en": "Confidentiality rules: every cell published for funders and the public covers "
               "at least {n} companies and no company exceeds {share} % of the value; "
+              "withheld values cannot be recomputed from the published totals nor narrowed "
+              "to within {protection} % of the true value; "
               "companies are named only with their consent, otherwise by a stable pseudonym."},
 }
 

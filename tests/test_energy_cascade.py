@@ -42,6 +42,14 @@ def test_pairs_use_the_shared_heat_model():
     assert out["sinks"].set_index("flow_id").loc["F4", "quantity_std"] == pytest.approx(1800)
 
 
+def test_why_in_english():
+    italian, english = heat_cascade(_flows())["pairs"], heat_cascade(_flows(), lang="en")["pairs"]
+    assert italian["mode"].tolist() == english["mode"].tolist()
+    absorption = english.set_index(["source_flow_id", "sink_flow_id"]).loc[("F1", "F5"), "why"]
+    assert absorption.startswith("cooling by absorption chiller (COP")
+    assert not english["why"].str.contains("sorgente|utenza|scambio|assorbimento").any()
+
+
 def test_allocation_never_exceeds_monthly_supply_or_demand():
     out = heat_cascade(_flows())
     alloc = out["allocated"]

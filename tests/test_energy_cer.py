@@ -53,6 +53,10 @@ def test_pnrr_grant_only_where_the_municipality_qualifies():
     ok, why = grant_eligibility("Collesalvetti", date(2026, 1, 15))
     assert not ok and "scaduto il 30/11/2025" in why
     assert not grant_eligibility("Atlantide")[0]
+    ok, why = grant_eligibility("Livorno", date(2025, 7, 1), lang="en")
+    assert not ok and why == "Livorno has about 153,000 inhabitants (≥ 50,000): no PNRR grant"
+    ok, why = grant_eligibility("Collesalvetti", date(2026, 1, 15), lang="en")
+    assert not ok and why.endswith("passed on 2025-11-30")
     # 40 % of capex within the eligible-cost ceiling (1,200 €/kW for 20–200 kW)
     assert grant_eur(100, 110_000) == pytest.approx(44_000)
     assert grant_eur(100, 150_000) == pytest.approx(0.4 * 120_000)
@@ -141,6 +145,21 @@ def test_eligibility_edge_cases():
     assert out.loc["S01", "consumption_counts"] and out.loc["S01", "can_host_plant"]
     assert out.loc["S03", "can_host_plant"] and not out.loc["S03", "consumption_counts"]
     assert out.loc["S07", "to_verify"] and out.loc["S10", "to_verify"]
+
+
+def test_eligibility_reasons_in_english():
+    sites = pd.DataFrame([dict(site_id=s, company_id="C" + s, size_class=size, ateco=ateco,
+                               cabina_primaria=cp, net_metering=nm, roof_area_m2=roof, large_group=lg)
+                          for s, size, ateco, cp, nm, roof, lg, *_ in EDGE_CASES])
+    italian = eligibility(sites).set_index("site_id")
+    english = eligibility(sites, lang="en").set_index("site_id")
+    # the same decisions, the reasons in English
+    columns = ["role", "consumption_counts", "can_host_plant", "to_verify"]
+    pd.testing.assert_frame_equal(italian[columns], english[columns])
+    assert english.loc["S01", "reason"] == "SME (small): can be a member and host a plant"
+    assert english.loc["S11", "reason"].endswith("(large through its partner or linked enterprises)")
+    assert "35.12" in english.loc["S07", "reason"] and "to verify" in english.loc["S07", "reason"]
+    assert not english["reason"].str.contains("PMI|impresa|membro|verificare|cabina").any()
 
 
 def test_configurations_need_two_member_companies_and_a_roof():

@@ -24,6 +24,16 @@ def test_cop_by_hand():
     assert heat_pump_cop(60, 55) == heat.HP_MAX_COP  # tiny lift is clipped
 
 
+def test_match_reasons_in_english():
+    t_source, t_sink = [150, 40, 20, -10, np.nan, 30], [80, 80, 130, 40, 50, 120]
+    italian, english = heat_match(t_source, t_sink), heat_match(t_source, t_sink, lang="en")
+    assert italian["mode"].tolist() == english["mode"].tolist()
+    assert english.loc[0, "reason"] == "direct exchange: source 150 °C ≥ sink 80 °C + ΔT_min 10 K"
+    assert english.loc[1, "reason"].startswith("heat pump: lift 50 K, COP")
+    assert english.loc[4, "reason"] == "source or sink temperature not declared"
+    assert not english["reason"].str.contains("sorgente|utenza|pompa|salto|sotto").any()
+
+
 def test_match_modes_and_reasons():
     m = heat_match([150, 90, 89, 40, 20, -10, np.nan, 30],
                    [80, 80, 80, 80, 130, 40, 50, 120])

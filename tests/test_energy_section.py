@@ -3,11 +3,15 @@
 The site energy attributes come from the demo questionnaires (template 1.1) through the
 store, with no other input.
 """
+import re
+
 import pandas as pd
 import pytest
 
 from workbench.energy.section import (SITE_ENERGY_COLUMNS, comune_from_address, complete_site_energy,
                                       energy_section, site_energy_from_store)
+from workbench.report.html import render_html
+from workbench.report.sections import report_sections
 from workbench.store import connect
 
 
@@ -80,8 +84,8 @@ def test_energy_section_on_demo(demo_energy):
     assert out["calore_mensile"]["Calore di scarto MWh"].sum() > 0
     assert 1300 <= out["fv"]["Resa specifica kWh/kWp/anno"].iloc[0] <= 1450
     alloc = out["ripartizione"]
-    for cp, group in alloc.groupby("cabina_primaria"):
-        shares = group["share"].dropna()
+    for cp, group in alloc.groupby("Cabina primaria"):
+        shares = group["Quota"].dropna()
         assert shares.sum() == pytest.approx(1.0)
     # the questionnaire's own data drive the CER rules
     assert not any("senza superficie di tetto" in n for n in out["note"])
@@ -102,3 +106,164 @@ def test_restricted_audiences_see_no_company(demo_settings, demo_energy, audienc
     assert not any(name in text for name in names)
     shown = out["configurazioni"][~out["configurazioni"]["suppressed"]]
     assert (shown["aziende"] >= 3).all()
+
+
+# ------------------------------------------------------------------ language
+#: Italian words that must not reach an English reader of the energy results.
+ITALIAN_WORDS = ("mese", "energia", "cabina", "cabine", "ipotizzati", "condivisa",
+                 "configurazione", "produzione", "prelievi", "prelievo", "immissione",
+                 "settimana", "calore", "recupero", "recuperato", "azienda", "aziende", "anno",
+                 "ruolo", "motivo", "sorgente", "utenza", "stimato", "stimati", "membro",
+                 "escluso", "produttore", "impresa", "può", "sì", "sud", "ora", "della",
+                 "riservata", "contributo", "tetto", "consumo", "quota", "dati")
+
+
+def italian_words(texts) -> set[str]:
+    found = set()
+    for text in texts:
+        words = set(re.findall(r"[^\W\d_]+", str(text).lower()))
+        found |= words & set(ITALIAN_WORDS)
+    return found
+
+
+def reader_texts(out: dict) -> list[str]:
+    """What a reader sees of the energy results, apart from company and place names
+    and numbers: figure titles, axis and legend titles, trace names, hover labels,
+    table headers, the texts of the tables and the notes."""
+    texts = list(out["note"])
+    for key, value in out.items():
+        if isinstance(value, pd.DataFrame):
+            shown = value.drop(columns=[c for c in ("suppressed", "suppression") if c in value])
+            texts += [str(c) for c in shown.columns]
+            for column in shown.columns:
+                if shown[column].dtype == object and column not in (
+                        _header("company"), _header("plants"), _header("participant"),
+                        _header("heat_source"), _header("heat_sink"), _header("location")):
+                    texts += [str(v) for v in shown[column].dropna()]
+        elif value is not None and hasattr(value, "layout"):
+            layout = value.layout
+            texts += [layout.title.text, layout.xaxis.title.text, layout.yaxis.title.text,
+                      layout.legend.title.text]
+            for trace in value.data:
+                # drop the substation codes (CP-...) from the trace names: they are names
+                texts += [re.sub(r"CP-[A-Z-]+", "", trace.name or ""),
+                          re.sub(r"=CP-[A-Z-]+", "=", trace.hovertemplate or "")]
+    return [t for t in texts if t]
+
+
+def _header(column: str, lang: str = "en") -> str:
+    from workbench.report.texts import text
+    return text(f"energy_col_{column}", lang)
+
+
+@pytest.fixture(scope="module")
+def demo_energy_en(demo_settings):
+    return energy_section(demo_settings.with_(lang="en"))
+
+
+def test_english_energy_results_have_no_italian_words(demo_energy_en):
+    out = demo_energy_en
+    texts = reader_texts(out)
+    assert italian_words(texts) == set(), italian_words(texts)
+    assert italian_words(["Energia condivisa per mese"]) == {"energia", "condivisa", "mese"}
+    assert out["fig_mappa"].layout.title.text == "Primary substations and CER candidates"
+    assert out["fig_mensile"].layout.xaxis.title.text == "month"
+    assert out["fig_orario"].layout.xaxis.title.text == "hour of the week"
+    assert out["fig_calore"].layout.title.text == "Monthly balance of heat recovery"
+    assert all(out[f].layout.separators == ".," for f in ("fig_mappa", "fig_mensile", "fig_orario",
+                                                          "fig_calore"))
+    sites = out["siti"]
+    assert {"member", "third-party producer"} <= set(sites["Role"])
+    assert set(sites["Profile"]) <= {"estimated", "measured", "–"}
+    assert sites["Reason"].str.contains("can be a member").any()
+    assert out["configurazioni"]["PNRR grant: reason"].str.contains("inhabitants").all()
+    assert (out["calore_coppie"]["Why"].str.len() > 0).all()
+    # the same analysis, only the words change
+    assert out["configurazioni"]["Shared energy MWh/yr"].gt(0).all()
+
+
+def test_italian_energy_results_are_unchanged(demo_energy):
+    out = demo_energy
+    # the check of the English results sees Italian where it is
+    assert {"mese", "energia", "cabine", "condivisa", "configurazione", "ipotizzati",
+            "calore", "membro", "stimati"} <= italian_words(reader_texts(out))
+    assert out["fig_mappa"].layout.title.text == "Cabine primarie e candidati alla CER"
+    assert out["fig_mensile"].layout.title.text == (
+        "Produzione, prelievi ed energia condivisa per mese (configurazione migliore)")
+    assert out["fig_mensile"].layout.xaxis.title.text == "mese"
+    assert out["fig_orario"].layout.title.text == "Energia oraria in una settimana tipo"
+    assert out["fig_orario"].layout.xaxis.title.text == "ora della settimana"
+    assert out["fig_calore"].layout.title.text == "Bilancio mensile del recupero di calore"
+    assert all(out[f].layout.separators == ",." for f in ("fig_mappa", "fig_mensile", "fig_orario",
+                                                          "fig_calore"))
+    assert {"produzione FV", "energia condivisa"} <= {t.name.split(" – ")[-1]
+                                                       for t in out["fig_mensile"].data}
+    assert list(out["siti"].columns) == [
+        "Azienda", "Sito", "Cabina primaria", "Classe", "Ruolo", "Motivo", "Da verificare",
+        "Consumo MWh/anno", "Profilo", "Tetto: kWp massimi", "Dati ipotizzati"]
+    assert list(out["configurazioni"].columns) == [
+        "Cabina primaria", "Rango", "Impianti", "Membri", "Potenza kWp", "Produzione MWh/anno",
+        "Energia condivisa MWh/anno", "Quota condivisa %", "Tariffa premio €/anno",
+        "di cui a finalità sociali €/anno", "Valorizzazione ARERA €/anno", "Investimento €",
+        "Contributo PNRR €", "VAN 20 anni €", "TIR %", "Tempo di ritorno anni",
+        "Contributo PNRR: motivo"]
+    assert list(out["fv"].columns) == ["Località", "Inclinazione", "Orientamento",
+                                       "Resa specifica kWh/kWp/anno", "Perdite di sistema %",
+                                       "Dati meteo"]
+    assert list(out["calore_mensile"].columns) == [
+        "Mese", "Calore di scarto MWh", "Domanda di calore MWh", "Domanda di freddo MWh",
+        "Recupero diretto MWh", "Recupero con pompa di calore MWh", "Freddo ad assorbimento MWh",
+        "Elettricità pompe di calore MWh"]
+    assert list(out["calore_coppie"].columns) == [
+        "Sorgente", "Utenza", "T sorgente °C", "T utenza °C", "Modo", "COP", "Distanza km",
+        "Calore MWh/anno", "Investimento €", "Beneficio netto €/anno", "Perché"]
+    assert out["calore_coppie"]["Perché"].str.contains("scambio diretto").any()
+    assert out["configurazioni"]["Contributo PNRR: motivo"].str.contains("abitanti").all()
+
+
+def test_english_restricted_results(demo_settings):
+    out = energy_section(demo_settings.with_(lang="en", audience="funders"))
+    assert italian_words(reader_texts(out)) == set()
+    conf = out["configurazioni"]
+    assert list(conf.columns[:2]) == ["Primary substation", "companies"]
+    shown = conf[~conf["suppressed"]]
+    assert (shown["companies"] >= 3).all()
+
+
+def test_english_report_has_english_energy_charts(demo_settings, demo_energy_en):
+    settings = demo_settings.with_(lang="en")
+    sections = report_sections(settings, figures=None, energy=demo_energy_en)
+    html = render_html(sections, settings)
+    energy = html[html.index('id="sec-energia"'):html.index('id="sec-investimenti"')]
+    for title in ("Primary substations and CER candidates",
+                  "Production, withdrawals and shared energy by month (best configuration)",
+                  "Hourly energy in a typical week", "Monthly balance of heat recovery",
+                  "hour of the week", "CER configurations by primary substation",
+                  "Shared energy MWh/yr", "Specific yield kWh/kWp/yr", "Waste heat MWh"):
+        assert title in energy, title
+    for italian in ("Cabine primarie", "Energia oraria", "Bilancio mensile", "ora della settimana",
+                    "configurazione migliore", "Energia condivisa", "MWh/anno", "stimati",
+                    "Prezzo zonale", "\"mese\""):
+        assert italian not in energy, italian
+    assert '"separators":".,"' in energy.replace(" ", "")
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_notebook_view_follows_the_language(demo_energy, demo_energy_en, monkeypatch, lang):
+    from IPython.display import HTML
+
+    import workbench.views.energy as view
+
+    shown = []
+    monkeypatch.setattr(view, "display", shown.append)
+    view.show_energy(demo_energy if lang == "it" else demo_energy_en, lang)
+    headings = [o.data for o in shown if isinstance(o, HTML) and o.data.startswith("<h3>")]
+    tables = [o.data for o in shown if isinstance(getattr(o, "data", None), pd.DataFrame)]
+    ranked = next(t for t in tables if _header("rank", lang) in t.columns)
+    shared = ranked[_header("shared_mwh", lang)]
+    if lang == "en":
+        assert headings[:2] == ["<h3>Notes on the data</h3>", "<h3>Sites and their CER role</h3>"]
+        assert shared.str.fullmatch(r"\d{1,3}(,\d{3})*").all()  # 1,041
+    else:
+        assert headings[:2] == ["<h3>Note sui dati</h3>", "<h3>Siti e ruolo nella comunità energetica</h3>"]
+        assert shared.str.fullmatch(r"\d{1,3}(\.\d{3})*").all()  # 1.041

@@ -90,8 +90,10 @@ def _annuity_factor(rate: float, years: float) -> float:
 
 
 def heat_pairs(sources: pd.DataFrame, sinks: pd.DataFrame,
-               max_distance_km: float | None = None) -> pd.DataFrame:
+               max_distance_km: float | None = None, lang: str = "it") -> pd.DataFrame:
     """Every feasible (source, sink) pair with mode, monthly deliverable energy and economics.
+
+    ``lang`` (``'it'`` or ``'en'``) is the language of ``why``.
 
     Returns
     -------
@@ -100,7 +102,7 @@ def heat_pairs(sources: pd.DataFrame, sinks: pd.DataFrame,
     ``t_sink_c``, ``mode`` (``diretto``/``pompa_di_calore``/``assorbimento``), ``cop``,
     ``distance_km`` (great circle), ``pipe_km`` (route), ``medium``,
     ``monthly_mwh`` (12 deliverable values), ``heat_mwh`` [MWh/yr], ``capex_eur``,
-    ``avoided_eur_yr``, ``electricity_mwh_yr``, ``net_benefit_eur_yr``, ``why`` (Italian).
+    ``avoided_eur_yr``, ``electricity_mwh_yr``, ``net_benefit_eur_yr``, ``why`` (a sentence in ``lang``).
     """
     max_km = HEAT_MAX_DISTANCE_KM if max_distance_km is None else max_distance_km
     cols = ["source_flow_id", "sink_flow_id", "source_company_id", "sink_company_id",
@@ -116,7 +118,8 @@ def heat_pairs(sources: pd.DataFrame, sinks: pd.DataFrame,
     if pairs.empty:
         return pd.DataFrame(columns=cols)
 
-    match = heat_match(pairs["temperature_c_s"].to_numpy(float), pairs["temperature_c_t"].to_numpy(float))
+    match = heat_match(pairs["temperature_c_s"].to_numpy(float), pairs["temperature_c_t"].to_numpy(float),
+                       lang=lang)
     cooling = (pairs["kind_t"] == "freddo").to_numpy()
     t_src = pairs["temperature_c_s"].to_numpy(float)
     mode = match["mode"].to_numpy(dtype=object).copy()
@@ -128,13 +131,14 @@ def heat_pairs(sources: pd.DataFrame, sinks: pd.DataFrame,
     src_per_unit[cooling] = 1.0 / ABSORPTION_COP
     el_per_unit = match["electricity_per_heat"].to_numpy(float).copy()
     el_per_unit[cooling] = 0.0
+    from ..report.texts import text  # on call, as in heat_match
     why = match["reason"].to_numpy(dtype=object).copy()
+    t_min = f"{ABSORPTION_MIN_SOURCE_C:g}"
     why[cooling] = np.where(
         mode[cooling] == MODE_ABSORPTION,
-        [f"raffrescamento con macchina ad assorbimento (COP {ABSORPTION_COP:g}): sorgente "
-         f"{t:g} °C ≥ {ABSORPTION_MIN_SOURCE_C:g} °C" for t in t_src[cooling]],
-        [f"sorgente {t:g} °C sotto {ABSORPTION_MIN_SOURCE_C:g} °C: niente assorbimento"
-         for t in t_src[cooling]])
+        [text("heat_reason_absorption", lang, cop=f"{ABSORPTION_COP:g}", t=f"{t:g}", t_min=t_min)
+         for t in t_src[cooling]],
+        [text("heat_reason_no_absorption", lang, t=f"{t:g}", t_min=t_min) for t in t_src[cooling]])
     keep = np.array([m is not None for m in mode])
     pairs, mode, cop, src_per_unit, el_per_unit, why, cooling = (
         pairs[keep].reset_index(drop=True), mode[keep], cop[keep], src_per_unit[keep],
@@ -246,8 +250,10 @@ def monthly_balance(sources: pd.DataFrame, sinks: pd.DataFrame,
     return out
 
 
-def heat_cascade(flows: pd.DataFrame, max_distance_km: float | None = None) -> dict:
-    """Sources, sinks, feasible pairs, allocation and monthly balance of a cluster.
+def heat_cascade(flows: pd.DataFrame, max_distance_km: float | None = None,
+                 lang: str = "it") -> dict:
+    """Sources, sinks, feasible pairs, allocation and monthly balance of a cluster
+    (``lang``: language of the pairs' ``why``).
 
     Returns
     -------
@@ -256,7 +262,7 @@ def heat_cascade(flows: pd.DataFrame, max_distance_km: float | None = None) -> d
     sources, sinks = heat_sources_sinks(flows)
     sources = sources[sources["temperature_c"].notna()].reset_index(drop=True)
     sinks = sinks[sinks["temperature_c"].notna()].reset_index(drop=True)
-    pairs = heat_pairs(sources, sinks, max_distance_km)
+    pairs = heat_pairs(sources, sinks, max_distance_km, lang)
     allocated = allocate_heat(pairs, sources, sinks)
     return {"sources": sources, "sinks": sinks, "pairs": pairs, "allocated": allocated,
             "monthly": monthly_balance(sources, sinks, allocated)}

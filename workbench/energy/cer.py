@@ -216,7 +216,7 @@ def _ateco4(code) -> str:
     return f"{digits[:2]}.{digits[2:4]}" if len(digits) >= 4 else (digits[:2] if digits else "")
 
 
-def eligibility(sites: pd.DataFrame) -> pd.DataFrame:
+def eligibility(sites: pd.DataFrame, lang: str = "it") -> pd.DataFrame:
     """Who may take part in a CER configuration, and why.
 
     Parameters
@@ -226,13 +226,14 @@ def eligibility(sites: pd.DataFrame) -> pd.DataFrame:
         ``ateco`` and from the site energy data ``net_metering`` (bool),
         ``roof_area_m2`` [m²]; optional ``large_group`` (bool: the company is linked to
         a large group, so it counts as large).
+    lang : str — language of ``reason``: ``'it'`` or ``'en'``.
 
     Returns
     -------
     DataFrame — the input columns plus ``role`` (``'membro'``, ``'produttore_terzo'``,
     ``'escluso'``), ``consumption_counts`` (its withdrawals count for shared energy),
     ``can_host_plant`` (its roof may host a plant of the configuration),
-    ``to_verify`` (bool) and ``reason`` (Italian).
+    ``to_verify`` (bool) and ``reason`` (a sentence in ``lang``).
 
     Notes
     -----
@@ -243,6 +244,8 @@ def eligibility(sites: pd.DataFrame) -> pd.DataFrame:
     excluded too, flagged to verify) but may host a third-party plant; any other SME is
     a member. Roof capacity is capped at 1 MW elsewhere (:func:`~.pv.roof_systems`).
     """
+    # imported on call: importing the energy models does not import the report package
+    from ..report.texts import text, vocabulary
     excluded = {_ateco4(a) for a in param("cer_parameters", "EXCLUDED_ATECO", list)}
     verify = {_ateco4(a) for a in param("cer_parameters", "EXCLUDED_ATECO_TO_VERIFY", list)}
     rows = []
@@ -259,35 +262,33 @@ def eligibility(sites: pd.DataFrame) -> pd.DataFrame:
         large = size == "grande" or bool(r.get("large_group") or False)
         role, counts, host, to_verify = ROLE_EXCLUDED, False, False, False
         if cp is None or (isinstance(cp, float) and np.isnan(cp)) or str(cp).strip() == "":
-            reason = "cabina primaria non indicata: serve per il perimetro della CER"
+            reason = text("cer_reason_no_substation", lang)
             to_verify = True
         elif net_metering:
-            reason = ("POD in Scambio sul Posto attivo: escluso finché lo SSP non viene chiuso")
+            reason = text("cer_reason_net_metering", lang)
         elif large:
             if has_roof:
                 role, host = ROLE_THIRD_PARTY, True
-                reason = ("grande impresa: non può essere membro; può partecipare come "
-                          "produttore terzo mettendo a disposizione il tetto")
+                reason = text("cer_reason_large_third_party", lang)
             else:
-                reason = "grande impresa senza tetto disponibile: non può essere membro"
+                reason = text("cer_reason_large_no_roof", lang)
             if r.get("large_group") and size != "grande":
-                reason += " (grande per le imprese associate o collegate)"
+                reason += " " + text("cer_reason_large_group", lang)
         elif ateco in excluded:
             role, host = (ROLE_THIRD_PARTY, True) if has_roof else (ROLE_EXCLUDED, False)
-            reason = (f"PMI con ATECO prevalente {ateco} (produzione/commercio di energia "
-                      "elettrica): non può essere membro" + ("; può essere produttore terzo"
-                                                              if has_roof else ""))
+            reason = text("cer_reason_energy_ateco_host" if has_roof else "cer_reason_energy_ateco", lang,
+                          ateco=ateco)
         elif ateco in verify or (ateco.startswith("35.1") and ateco not in excluded):
             role, host = (ROLE_THIRD_PARTY, True) if has_roof else (ROLE_EXCLUDED, False)
             to_verify = True
-            reason = (f"ATECO {ateco}: nella codifica ATECO 2025 può corrispondere a "
-                      "produzione/commercio di energia elettrica, esclusa dai membri: verificare")
+            reason = text("cer_reason_ateco_to_verify", lang, ateco=ateco)
         elif size is None:
-            reason = "classe dimensionale non nota: verificare che sia una PMI"
+            reason = text("cer_reason_size_unknown", lang)
             to_verify = True
         else:
             role, counts, host = ROLE_MEMBER, True, has_roof
-            reason = f"PMI ({size}): può essere membro" + (" e ospitare un impianto" if has_roof else "")
+            reason = text("cer_reason_sme_member_host" if has_roof else "cer_reason_sme_member", lang,
+                          size=vocabulary("size", size, lang))
         rows.append({**r, "role": role, "consumption_counts": counts,
                      "can_host_plant": host, "to_verify": to_verify, "reason": reason})
     out = pd.DataFrame(rows)
@@ -333,7 +334,8 @@ def configurations(eligible: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------- PNRR grant
-def grant_eligibility(comune: str | None, as_of: date | None = None) -> tuple[bool, str]:
+def grant_eligibility(comune: str | None, as_of: date | None = None,
+                      lang: str = "it") -> tuple[bool, str]:
     """Whether a plant in ``comune`` may get the PNRR capital grant, and why.
 
     The municipality must have fewer than ``GRANT_MAX_POPULATION`` inhabitants
@@ -341,24 +343,26 @@ def grant_eligibility(comune: str | None, as_of: date | None = None) -> tuple[bo
 
     Returns
     -------
-    (bool, str) — eligible, reason in Italian.
+    (bool, str) — eligible, reason in ``lang`` (``'it'`` or ``'en'``).
     """
+    from ..report.texts import text  # on call, as in eligibility
     as_of = as_of or date.today()
     limit = int(param("cer_parameters", "GRANT_MAX_POPULATION"))
     deadline = date.fromisoformat(param("cer_parameters", "GRANT_APPLICATION_DEADLINE", str))
     if not comune:
-        return False, "comune non indicato: contributo PNRR non valutabile"
+        return False, text("cer_grant_no_comune", lang)
     table = lib_table("municipalities")
     row = table.loc[table["comune"].str.lower() == str(comune).strip().lower()]
     if row.empty:
-        return False, f"popolazione di {comune} non nota (aggiungere a lib/energy/municipalities.csv)"
+        return False, text("cer_grant_unknown_population", lang, comune=comune)
     pop = int(row["population"].iloc[0])
     if pop >= limit:
-        return False, f"{comune} ha circa {number(pop)} abitanti (≥ {number(limit)}): niente contributo PNRR"
+        return False, text("cer_grant_too_large", lang, comune=comune, population=number(pop, 0, lang),
+                           limit=number(limit, 0, lang))
     if as_of > deadline:
-        return False, (f"{comune} ha meno di {number(limit)} abitanti, ma il termine per le "
-                       f"domande PNRR è scaduto il {day(deadline)}")
-    return True, f"{comune} ha meno di {number(limit)} abitanti: contributo PNRR fino al 40 %"
+        return False, text("cer_grant_deadline_passed", lang, comune=comune, limit=number(limit, 0, lang),
+                           deadline=day(deadline, lang))
+    return True, text("cer_grant_eligible", lang, comune=comune, limit=number(limit, 0, lang))
 
 
 def grant_eur(plant_kw: float, capex_eur: float, grant_fraction: float | None = None) -> float:

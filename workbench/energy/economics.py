@@ -326,6 +326,9 @@ def grants_eur(kwp: np.ndarray, capex_eur: np.ndarray, grant_fraction: float) ->
 # ---------------------------------------------------------------- sharing rules
 RULE_PROPORTIONAL = "proporzionale"
 RULE_WEIGHTS = "pesi"
+#: Participant of :func:`allocate_incentive` that receives the social-purpose share
+#: (an identifier; readers see ``energy_social_participant`` of the report texts).
+SOCIAL_PARTICIPANT = "finalità sociali / non imprese"
 
 
 def member_shared_energy(loads_kwh: pd.DataFrame, pv_kwh_per_kwp: pd.DataFrame,
@@ -385,7 +388,7 @@ def allocate_incentive(member_shared_mwh: pd.Series, amount_eur: float,
                         "shared_consumption_mwh": member_shared_mwh.reindex(basis.index).to_numpy(),
                         "share": share.to_numpy(), "incentive_eur": share.to_numpy() * amount_eur})
     if social_eur > 0:
-        out = pd.concat([out, pd.DataFrame([{"participant": "finalità sociali / non imprese",
+        out = pd.concat([out, pd.DataFrame([{"participant": SOCIAL_PARTICIPANT,
                                              "shared_consumption_mwh": np.nan, "share": np.nan,
                                              "incentive_eur": social_eur}])], ignore_index=True)
     return out

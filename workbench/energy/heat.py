@@ -127,7 +127,7 @@ def heat_pump_cop(t_source_c, t_sink_c, carnot_fraction=None, delta_t_min_k=None
 
 
 def heat_match(t_source_c, t_sink_c, carnot_fraction=None,
-               delta_t_min_k=None) -> pd.DataFrame:
+               delta_t_min_k=None, lang: str = "it") -> pd.DataFrame:
     """How (and whether) a heat source can serve a heat sink.
 
     Parameters
@@ -138,6 +138,8 @@ def heat_match(t_source_c, t_sink_c, carnot_fraction=None,
         Sink (demand) temperature, broadcast against ``t_source_c``. [°C]
     carnot_fraction, delta_t_min_k : float, optional
         Overrides of :data:`CARNOT_FRACTION` [-] and :data:`DELTA_T_MIN_K` [K].
+    lang : str
+        Language of ``reason``: ``'it'`` (default) or ``'en'``.
 
     Returns
     -------
@@ -152,7 +154,7 @@ def heat_match(t_source_c, t_sink_c, carnot_fraction=None,
           [MWh_el/MWh_th]: 0 direct, 1/COP heat pump, ``nan`` none;
         * ``source_per_heat``: source heat used per unit of heat delivered
           [MWh/MWh]: 1 direct, 1 − 1/COP heat pump, ``nan`` none;
-        * ``reason``: why, in Italian.
+        * ``reason``: why, in ``lang``.
 
     Notes
     -----
@@ -179,25 +181,26 @@ def heat_match(t_source_c, t_sink_c, carnot_fraction=None,
         el = np.where(direct, 0.0, np.where(hp_ok, 1.0 / cop_out, np.nan))
         src = np.where(direct, 1.0, np.where(hp_ok, 1.0 - 1.0 / cop_out, np.nan))
 
+    # imported on call: importing the heat model does not import the report package
+    from ..report.texts import text
     reason = np.full(source.shape, "", dtype=object)
-    reason[missing] = "temperatura della sorgente o dell'utenza non dichiarata"
+    reason[missing] = text("heat_reason_missing", lang)
     # Most specific reason last so that it wins.
     not_direct = ~missing & ~direct
-    reason[not_direct & (cop < HP_MIN_COP)] = (
-        f"pompa di calore poco conveniente: COP sotto {HP_MIN_COP:g}")
-    reason[not_direct & (lift > HP_MAX_LIFT_K)] = (
-        f"salto termico oltre {HP_MAX_LIFT_K:g} K per una pompa di calore")
-    reason[not_direct & (sink > HP_MAX_SINK_C)] = (
-        f"utenza sopra {HP_MAX_SINK_C:g} °C, oltre le pompe di calore industriali")
-    reason[not_direct & (source < HP_MIN_SOURCE_C)] = (
-        f"sorgente sotto {HP_MIN_SOURCE_C:g} °C")
+    reason[not_direct & (cop < HP_MIN_COP)] = text("heat_reason_low_cop", lang, cop=f"{HP_MIN_COP:g}")
+    reason[not_direct & (lift > HP_MAX_LIFT_K)] = text("heat_reason_lift", lang,
+                                                       lift=f"{HP_MAX_LIFT_K:g}")
+    reason[not_direct & (sink > HP_MAX_SINK_C)] = text("heat_reason_hot_sink", lang,
+                                                       t=f"{HP_MAX_SINK_C:g}")
+    reason[not_direct & (source < HP_MIN_SOURCE_C)] = text("heat_reason_cold_source", lang,
+                                                           t=f"{HP_MIN_SOURCE_C:g}")
     for i in np.flatnonzero(direct):
-        reason[i] = (f"scambio diretto: sorgente {source[i]:g} °C ≥ utenza "
-                     f"{sink[i]:g} °C + ΔT_min {dt:g} K")
+        reason[i] = text("heat_reason_direct", lang, source=f"{source[i]:g}", sink=f"{sink[i]:g}",
+                         dt=f"{dt:g}")
+    fraction = CARNOT_FRACTION if carnot_fraction is None else carnot_fraction
     for i in np.flatnonzero(hp_ok):
-        reason[i] = (f"pompa di calore: salto {lift[i]:.0f} K, COP {cop[i]:.1f} "
-                     f"({CARNOT_FRACTION if carnot_fraction is None else carnot_fraction:g}"
-                     f" del COP di Carnot)")
+        reason[i] = text("heat_reason_heat_pump", lang, lift=f"{lift[i]:.0f}", cop=f"{cop[i]:.1f}",
+                         fraction=f"{fraction:g}")
     return pd.DataFrame({
         "t_source_c": source, "t_sink_c": sink,
         "mode": pd.Series(mode, dtype=object), "lift_k": lift,

@@ -44,10 +44,11 @@ import pandas as pd
 
 from ..fmt import number
 from ..privacy import company_labels, disclosure_control, is_restricted
+from ..report.texts import text, vocabulary
 from .cascade import heat_cascade
 from .cer import (ROLE_EXCLUDED, configurations, default_zonal_prices, eligibility,
                   grant_eligibility, simulate_configuration)
-from .economics import (OBJECTIVE_NPV, RULE_PROPORTIONAL, allocate_incentive,
+from .economics import (OBJECTIVE_NPV, RULE_PROPORTIONAL, SOCIAL_PARTICIPANT, allocate_incentive,
                         member_shared_energy, search_configurations)
 from .params import param
 from .profiles import REFERENCE_YEAR, as_monthly_profile, meter_to_hourly, site_profiles
@@ -165,7 +166,8 @@ def site_energy_from_store(con) -> pd.DataFrame:
 def cer_analysis(sites: pd.DataFrame, site_energy: pd.DataFrame,
                  meter_hourly: pd.DataFrame | None = None, zonal_price: pd.Series | None = None,
                  objective: str = OBJECTIVE_NPV, year: int = REFERENCE_YEAR, top: int = 20,
-                 as_of: date | None = None, weather: pd.DataFrame | None = None) -> dict:
+                 as_of: date | None = None, weather: pd.DataFrame | None = None,
+                 lang: str = "it") -> dict:
     """CER analysis without the store (pure function of its inputs).
 
     Parameters
@@ -177,6 +179,7 @@ def cer_analysis(sites: pd.DataFrame, site_energy: pd.DataFrame,
     zonal_price : Series, optional — hourly zonal price; default series otherwise.
     objective : str — ``'npv'`` or ``'energia_condivisa'``.
     top : int — configurations kept per primary substation.
+    lang : str — language of the eligibility and grant reasons: ``'it'`` or ``'en'``.
 
     Returns
     -------
@@ -188,7 +191,7 @@ def cer_analysis(sites: pd.DataFrame, site_energy: pd.DataFrame,
     weather = read_weather() if weather is None else weather
     zonal_price = default_zonal_prices(year) if zonal_price is None else zonal_price
     merged = sites.merge(site_energy, on="site_id", how="left")
-    elig = eligibility(merged)
+    elig = eligibility(merged, lang)
     configs = configurations(elig)
     involved = elig[elig["role"] != ROLE_EXCLUDED]
     energy_rows = site_energy[site_energy["site_id"].isin(involved["site_id"])
@@ -208,7 +211,7 @@ def cer_analysis(sites: pd.DataFrame, site_energy: pd.DataFrame,
         if not cfg.valid or not members or cfg_roofs.empty:
             continue
         comuni = site_energy.set_index("site_id").loc[cfg_roofs["site_id"], "comune"]
-        grants = [grant_eligibility(c, as_of) for c in comuni]
+        grants = [grant_eligibility(c, as_of, lang) for c in comuni]
         grant_ok = all(g[0] for g in grants)
         grant_reason = grants[0][1] if len({g[1] for g in grants}) == 1 else \
             "; ".join(sorted({g[1] for g in grants}))
@@ -243,111 +246,137 @@ def cer_analysis(sites: pd.DataFrame, site_energy: pd.DataFrame,
 
 
 # ------------------------------------------------------------------- section
-def _fig_map(elig: pd.DataFrame, labels: pd.Series | None, restricted: bool):
+def plotly_separators(lang: str) -> str:
+    """Decimal and thousands marks of plotly figures: ``1.234,5`` (it), ``1,234.5`` (en)."""
+    return ",." if lang == "it" else ".,"
+
+
+def _headers(columns, lang: str) -> dict:
+    """``{column: reader's header}``: the header of column ``c`` is the text
+    ``energy_col_<c>`` in ``lang``."""
+    return {column: text(f"energy_col_{column}", lang) for column in columns}
+
+
+def _labelled(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``table`` with the readers' headers (:func:`_headers`)."""
+    return table.rename(columns=_headers(table.columns, lang))
+
+
+def _fig_map(elig: pd.DataFrame, labels: pd.Series | None, restricted: bool, lang: str = "it"):
     import plotly.express as px
+    axes = {"lon": text("energy_axis_lon", lang), "lat": text("energy_axis_lat", lang),
+            "cabina_primaria": text("energy_axis_substation", lang),
+            "role": text("energy_axis_role", lang), "azienda": text("energy_axis_company", lang),
+            "aziende": text("energy_axis_companies", lang), "reason": text("energy_axis_reason", lang)}
     if restricted:
         agg = (elig[elig["role"] != ROLE_EXCLUDED].groupby("cabina_primaria")
                .agg(lat=("lat", "mean"), lon=("lon", "mean"), aziende=("company_id", "nunique"))
                .reset_index())
         agg = agg[agg["aziende"] >= 3]
-        fig = px.scatter(agg, x="lon", y="lat", size="aziende", color="cabina_primaria",
-                         labels={"lon": "longitudine", "lat": "latitudine",
-                                 "cabina_primaria": "cabina primaria"})
+        fig = px.scatter(agg, x="lon", y="lat", size="aziende", color="cabina_primaria", labels=axes)
     else:
-        df = elig.assign(azienda=elig["company_id"].map(labels) if labels is not None else elig["company_id"])
+        df = elig.assign(azienda=elig["company_id"].map(labels) if labels is not None else elig["company_id"],
+                         role=elig["role"].map(lambda r: vocabulary("energy_role", r, lang)))
         fig = px.scatter(df, x="lon", y="lat", color="cabina_primaria", symbol="role",
-                         hover_data=["azienda", "reason"],
-                         labels={"lon": "longitudine", "lat": "latitudine",
-                                 "cabina_primaria": "cabina primaria", "role": "ruolo"})
-    fig.update_layout(title="Cabine primarie e candidati alla CER", yaxis_scaleanchor="x",
-                      yaxis_scaleratio=1 / np.cos(np.radians(LIVORNO["latitude"])))
+                         hover_data=["azienda", "reason"], labels=axes)
+    fig.update_layout(title=text("energy_fig_map", lang), yaxis_scaleanchor="x",
+                      yaxis_scaleratio=1 / np.cos(np.radians(LIVORNO["latitude"])),
+                      separators=plotly_separators(lang))
     return fig
 
 
-def _fig_monthly(hourly: dict):
+def _fig_monthly(hourly: dict, lang: str = "it"):
     import plotly.graph_objects as go
     fig = go.Figure()
     for cp, h in hourly.items():
         m = h.groupby(h.index.month).sum() / 1000.0
-        for col, name in (("production_kwh", "produzione FV"), ("withdrawal_kwh", "prelievi dei membri"),
-                          ("shared_kwh", "energia condivisa")):
-            fig.add_bar(x=m.index, y=m[col], name=f"{cp} – {name}")
-    fig.update_layout(title="Produzione, prelievi ed energia condivisa per mese (configurazione migliore)",
-                      xaxis_title="mese", yaxis_title="MWh", barmode="group")
+        for col, key in (("production_kwh", "energy_trace_production"),
+                         ("withdrawal_kwh", "energy_trace_member_withdrawal"),
+                         ("shared_kwh", "energy_trace_shared")):
+            fig.add_bar(x=m.index, y=m[col], name=f"{cp} – {text(key, lang)}")
+    fig.update_layout(title=text("energy_fig_monthly", lang), xaxis_title=text("energy_axis_month", lang),
+                      yaxis_title="MWh", barmode="group", separators=plotly_separators(lang))
     return fig
 
 
-def _fig_hourly(hourly: dict):
+def _fig_hourly(hourly: dict, lang: str = "it"):
     import plotly.graph_objects as go
     fig = go.Figure()
     for cp, h in hourly.items():
-        for start, label in (("06-16", "settimana estiva"), ("01-13", "settimana invernale")):
+        for start, week_key in (("06-16", "energy_trace_summer_week"),
+                                ("01-13", "energy_trace_winter_week")):
             year = h.index[0].year
             week = h.loc[f"{year}-{start}":].iloc[:168]
             x = np.arange(len(week))
-            for col, name in (("injection_kwh", "immissione"), ("withdrawal_kwh", "prelievo"),
-                              ("shared_kwh", "condivisa")):
-                fig.add_scatter(x=x, y=week[col], mode="lines", name=f"{cp} {label} – {name}")
-    fig.update_layout(title="Energia oraria in una settimana tipo", xaxis_title="ora della settimana",
-                      yaxis_title="kWh")
+            for col, key in (("injection_kwh", "energy_trace_injection"),
+                             ("withdrawal_kwh", "energy_trace_withdrawal"),
+                             ("shared_kwh", "energy_trace_shared_short")):
+                fig.add_scatter(x=x, y=week[col], mode="lines",
+                                name=f"{cp} {text(week_key, lang)} – {text(key, lang)}")
+    fig.update_layout(title=text("energy_fig_hourly", lang),
+                      xaxis_title=text("energy_axis_week_hour", lang), yaxis_title="kWh",
+                      separators=plotly_separators(lang))
     return fig
 
 
-def _fig_heat(monthly: pd.DataFrame):
+def _fig_heat(monthly: pd.DataFrame, lang: str = "it"):
     import plotly.graph_objects as go
     fig = go.Figure()
-    for col, name in (("waste_heat_mwh", "calore di scarto disponibile"),
-                      ("heat_demand_mwh", "domanda di calore"),
-                      ("recovered_direct_mwh", "recuperato con scambio diretto"),
-                      ("recovered_heat_pump_mwh", "recuperato con pompa di calore"),
-                      ("cooling_absorption_mwh", "freddo ad assorbimento")):
-        fig.add_bar(x=monthly["month"], y=monthly[col], name=name)
-    fig.update_layout(title="Bilancio mensile del recupero di calore", xaxis_title="mese",
-                      yaxis_title="MWh", barmode="group")
+    for col, key in (("waste_heat_mwh", "energy_trace_waste_heat"),
+                     ("heat_demand_mwh", "energy_trace_heat_demand"),
+                     ("recovered_direct_mwh", "energy_trace_recovered_direct"),
+                     ("recovered_heat_pump_mwh", "energy_trace_recovered_heat_pump"),
+                     ("cooling_absorption_mwh", "energy_trace_absorption")):
+        fig.add_bar(x=monthly["month"], y=monthly[col], name=text(key, lang))
+    fig.update_layout(title=text("energy_fig_heat", lang), xaxis_title=text("energy_axis_month", lang),
+                      yaxis_title="MWh", barmode="group", separators=plotly_separators(lang))
     return fig
 
 
 def ranking_table(ranking: pd.DataFrame, labels: pd.Series | None,
-                  site_company: pd.Series) -> pd.DataFrame:
-    """Italian table of the ranked configurations (one row per configuration)."""
+                  site_company: pd.Series, lang: str = "it") -> pd.DataFrame:
+    """Table of the ranked configurations (one row per configuration), with headers
+    and texts in ``lang``."""
     if ranking.empty:
         return pd.DataFrame()
+    confidential = text("energy_confidential_company", lang)
 
     def plants_text(plants):
         parts = []
         for site, kwp in plants.items():
             who = labels.get(site_company.get(site), site) if labels is not None else site
-            parts.append(f"{who or 'azienda riservata'}: {number(kwp)} kWp")
+            parts.append(f"{who or confidential}: {number(kwp, 0, lang)} kWp")
         return "; ".join(parts)
 
-    return pd.DataFrame({
-        "Cabina primaria": ranking["cabina_primaria"], "Rango": ranking["rank"],
-        "Impianti": ranking["plants"].map(plants_text),
-        "Membri": ranking["n_members"], "Potenza kWp": ranking["kwp_total"].round(0),
-        "Produzione MWh/anno": ranking["production_mwh"].round(0),
-        "Energia condivisa MWh/anno": ranking["shared_mwh"].round(0),
-        "Quota condivisa %": (100 * ranking["shared_share"]).round(1),
-        "Tariffa premio €/anno": ranking["tip_eur"].round(0),
-        "di cui a finalità sociali €/anno": ranking["tip_social_eur"].round(0),
-        "Valorizzazione ARERA €/anno": ranking["valorisation_eur"].round(0),
-        "Investimento €": ranking["capex_eur"].round(0),
-        "Contributo PNRR €": ranking["grant_eur"].round(0),
-        "VAN 20 anni €": ranking["npv_eur"].round(0),
-        "TIR %": (100 * ranking["irr"]).round(1),
-        "Tempo di ritorno anni": ranking["payback_yr"].round(1),
-        "Contributo PNRR: motivo": ranking["grant_reason"],
-    })
+    return _labelled(pd.DataFrame({
+        "substation": ranking["cabina_primaria"], "rank": ranking["rank"],
+        "plants": ranking["plants"].map(plants_text),
+        "members": ranking["n_members"], "power_kwp": ranking["kwp_total"].round(0),
+        "production_mwh": ranking["production_mwh"].round(0),
+        "shared_mwh": ranking["shared_mwh"].round(0),
+        "shared_pct": (100 * ranking["shared_share"]).round(1),
+        "tip_eur": ranking["tip_eur"].round(0),
+        "tip_social_eur": ranking["tip_social_eur"].round(0),
+        "valorisation_eur": ranking["valorisation_eur"].round(0),
+        "capex_eur": ranking["capex_eur"].round(0),
+        "grant_eur": ranking["grant_eur"].round(0),
+        "npv_eur": ranking["npv_eur"].round(0),
+        "irr_pct": (100 * ranking["irr"]).round(1),
+        "payback_yr": ranking["payback_yr"].round(1),
+        "grant_reason": ranking["grant_reason"],
+    }), lang)
 
 
 def energy_section(settings, site_energy: pd.DataFrame | None = None,
                    meter_readings: pd.DataFrame | None = None,
                    zonal_prices: pd.Series | None = None, objective: str = OBJECTIVE_NPV,
                    year: int = REFERENCE_YEAR, top: int = 20) -> dict:
-    """Tables and figures of the energy section for ``settings.audience``.
+    """Tables and figures of the energy section for ``settings.audience``, in
+    ``settings.lang``.
 
     Parameters
     ----------
-    settings : Settings — store, key, audience.
+    settings : Settings — store, key, audience, language.
     site_energy : DataFrame, optional — per-site energy data (module docstring); when
         None it is read from the store (:func:`site_energy_from_store`).
     meter_readings : DataFrame, optional — :func:`~.profiles.read_meter_csv` output.
@@ -359,20 +388,24 @@ def energy_section(settings, site_energy: pd.DataFrame | None = None,
 
     Returns
     -------
-    dict — tables (DataFrames, Italian headers): ``siti`` (gsi only), ``configurazioni``
-    (gsi: every ranked configuration with its plants by company; funders/pubblico: the
-    best configuration of each primary substation, disclosure-controlled: ≥ 3
-    companies, none above 85 % of the consumption), ``ripartizione`` (gsi only),
-    ``calore_coppie`` (gsi only), ``calore_mensile`` (cluster totals; hidden for
+    dict — the keys are identifiers; everything a reader sees (table headers and texts,
+    figure titles, axes, legends, notes) is in ``settings.lang``, from the
+    ``energy_*`` entries of :data:`workbench.report.texts.TEXTS`. Tables (DataFrames):
+    ``siti`` (gsi only), ``configurazioni`` (gsi: every ranked configuration with its
+    plants by company; funders/pubblico: the best configuration of each primary
+    substation, disclosure-controlled: ≥ 3 companies, none above 85 % of the
+    consumption; its ``suppressed`` column is the control flag), ``ripartizione`` (gsi
+    only), ``calore_coppie`` (gsi only), ``calore_mensile`` (cluster totals; hidden for
     restricted audiences when fewer than 3 companies are involved), ``fv``; figures:
     ``fig_mappa`` (restricted audiences: substations with ≥ 3 companies, no single
     site), ``fig_mensile``, ``fig_orario`` (only substations shown in the table),
-    ``fig_calore``; ``note`` (Italian sentences: estimated profiles, defaults used,
-    data missing); ``dati`` (the raw results, gsi only).
+    ``fig_calore``; ``note`` (sentences: estimated profiles, defaults used, data
+    missing); ``dati`` (the raw results, gsi only).
     """
     from ..flows import load_flows
     from ..store import connect
 
+    lang = settings.lang
     with connect(settings, read_only=True) as con:
         flows = load_flows(con)
         company_cols = set(con.execute("SELECT * FROM v_companies LIMIT 0").df().columns)
@@ -388,25 +421,24 @@ def energy_section(settings, site_energy: pd.DataFrame | None = None,
     labels = company_labels(companies, settings.audience, settings.resolve_key())
     notes = []
     meter_hourly = meter_to_hourly(meter_readings) if meter_readings is not None else None
-    result = cer_analysis(sites, site_energy, meter_hourly, zonal_prices, objective, year, top)
-    heat = heat_cascade(flows)
+    result = cer_analysis(sites, site_energy, meter_hourly, zonal_prices, objective, year, top,
+                          lang=lang)
+    heat = heat_cascade(flows, lang=lang)
 
     estimated = (result["profile_source"] == "stimato").sum()
     if estimated:
-        notes.append(f"{estimated} profili orari di consumo su {len(result['profile_source'])} "
-                     "sono stimati dai consumi dichiarati e dal turno di lavoro (etichetta «stimato»).")
+        notes.append(text("energy_note_estimated", lang, n=estimated,
+                          total=len(result["profile_source"])))
     assumed_roofs = site_energy["assumed"].str.contains("roof_area_m2").sum()
     if assumed_roofs:
-        notes.append(f"{assumed_roofs} siti senza superficie di tetto dichiarata: nessun impianto ipotizzato.")
+        notes.append(text("energy_note_no_roof", lang, n=assumed_roofs))
     if zonal_prices is None:
-        notes.append("Prezzo zonale orario: serie di default (medie mensili 2024 per forma oraria "
-                     "stilizzata, lib/energy); importare la serie CNOR reale per il progetto.")
+        notes.append(text("energy_note_default_prices", lang))
     y = specific_yield(tilt_deg=35, azimuth_deg=180)
-    fv = pd.DataFrame([{"Località": "Livorno", "Inclinazione": "35°", "Orientamento": "sud",
-                        "Resa specifica kWh/kWp/anno": round(y),
-                        "Perdite di sistema %": round(system_loss_pct(), 1),
-                        "Dati meteo": "anno tipo da cielo sereno (Ineichen) scalato sull'irraggiamento "
-                                      "mensile di Livorno (lib/energy/weather_livorno_monthly.csv)"}])
+    fv = _labelled(pd.DataFrame([{
+        "location": "Livorno", "tilt": "35°", "orientation": text("energy_south", lang),
+        "specific_yield": round(y), "system_loss": round(system_loss_pct(), 1),
+        "weather": text("energy_weather_source", lang)}]), lang)
 
     site_company = sites.set_index("site_id")["company_id"]
     ranking = result["ranking"]
@@ -414,82 +446,97 @@ def energy_section(settings, site_energy: pd.DataFrame | None = None,
     hourly = result["hourly"]
     if restricted:
         # one row per primary substation: the best configuration, disclosure-controlled
+        col = _headers(["substation", "companies", "top_share", "power_kwp", "shared_mwh",
+                        "npv_eur"], lang)
         best = ranking[ranking["rank"] == 1] if not ranking.empty else ranking
         rows = []
         for r in best.itertuples(index=False):
             comp = {site_company.get(s) for s in list(r.members) + list(r.plants)}
             loads = result["loads"].reindex(columns=list(r.members)).sum()
             by_company = loads.groupby(loads.index.map(site_company)).sum()
-            rows.append({"Cabina primaria": r.cabina_primaria, "aziende": len(comp),
-                         "quota_max": float(by_company.max() / by_company.sum()) if by_company.sum() > 0 else 1.0,
-                         "Potenza kWp": round(r.kwp_total), "Energia condivisa MWh/anno": round(r.shared_mwh),
-                         "VAN 20 anni €": round(r.npv_eur)})
-        table = pd.DataFrame(rows, columns=["Cabina primaria", "aziende", "quota_max", "Potenza kWp",
-                                            "Energia condivisa MWh/anno", "VAN 20 anni €"])
+            rows.append({"substation": r.cabina_primaria, "companies": len(comp),
+                         "top_share": float(by_company.max() / by_company.sum()) if by_company.sum() > 0 else 1.0,
+                         "power_kwp": round(r.kwp_total), "shared_mwh": round(r.shared_mwh),
+                         "npv_eur": round(r.npv_eur)})
+        table = pd.DataFrame(rows, columns=list(col)).rename(columns=col)
         out["configurazioni"] = disclosure_control(
-            table, settings.audience, "aziende", ["Potenza kWp", "Energia condivisa MWh/anno", "VAN 20 anni €"],
-            share_column="quota_max", complementary=False)
-        shown = set(out["configurazioni"].loc[~out["configurazioni"]["suppressed"], "Cabina primaria"])
+            table, settings.audience, col["companies"], [col["power_kwp"], col["shared_mwh"], col["npv_eur"]],
+            share_column=col["top_share"], complementary=False)
+        shown = set(out["configurazioni"].loc[~out["configurazioni"]["suppressed"], col["substation"]])
         hourly = {cp: h for cp, h in hourly.items() if cp in shown}
         out["ripartizione"] = pd.DataFrame()
     else:
-        out["configurazioni"] = ranking_table(ranking, labels, site_company)
-        out["siti"] = _sites_table(result, labels, site_energy)
-        out["ripartizione"] = pd.concat(
-            [a.assign(cabina_primaria=cp, participant=a["participant"].map(
-                lambda s: labels.get(site_company.get(s), s) if s in site_company.index else s))
-             for cp, a in result["allocation"].items()], ignore_index=True) \
-            if result["allocation"] else pd.DataFrame()
+        out["configurazioni"] = ranking_table(ranking, labels, site_company, lang)
+        out["siti"] = _sites_table(result, labels, site_energy, lang)
+        out["ripartizione"] = _allocation_table(result["allocation"], labels, site_company, lang)
         out["dati"] = {**result, "heat": heat, "site_energy": site_energy}
-    out["fig_mappa"] = _fig_map(result["eligibility"], labels, restricted)
-    out["fig_mensile"] = _fig_monthly(hourly) if hourly else None
-    out["fig_orario"] = _fig_hourly(hourly) if hourly else None
+    out["fig_mappa"] = _fig_map(result["eligibility"], labels, restricted, lang)
+    out["fig_mensile"] = _fig_monthly(hourly, lang) if hourly else None
+    out["fig_orario"] = _fig_hourly(hourly, lang) if hourly else None
 
-    monthly = heat["monthly"]
-    out["calore_mensile"] = monthly.rename(columns={
-        "month": "Mese", "waste_heat_mwh": "Calore di scarto MWh", "heat_demand_mwh": "Domanda di calore MWh",
-        "cooling_demand_mwh": "Domanda di freddo MWh", "recovered_direct_mwh": "Recupero diretto MWh",
-        "recovered_heat_pump_mwh": "Recupero con pompa di calore MWh",
-        "cooling_absorption_mwh": "Freddo ad assorbimento MWh",
-        "heat_pump_electricity_mwh": "Elettricità pompe di calore MWh"}).round(1)
+    out["calore_mensile"] = _labelled(heat["monthly"], lang).round(1)
+    month, waste_heat = text("energy_col_month", lang), text("energy_col_waste_heat_mwh", lang)
     if restricted:
         n_heat = pd.concat([heat["sources"]["company_id"], heat["sinks"]["company_id"]]).nunique()
         if n_heat < 3:
-            out["calore_mensile"] = out["calore_mensile"][["Mese"]]
-            notes.append("Bilancio del calore non mostrato: meno di 3 aziende coinvolte.")
+            out["calore_mensile"] = out["calore_mensile"][[month]]
+            notes.append(text("energy_note_heat_hidden", lang))
     else:
-        out["calore_coppie"] = _heat_table(heat["allocated"], labels)
-    out["fig_calore"] = _fig_heat(heat["monthly"]) if "Calore di scarto MWh" in out["calore_mensile"] else None
+        out["calore_coppie"] = _heat_table(heat["allocated"], labels, lang)
+    out["fig_calore"] = _fig_heat(heat["monthly"], lang) if waste_heat in out["calore_mensile"] else None
     return out
 
 
-def _sites_table(result: dict, labels: pd.Series, site_energy: pd.DataFrame) -> pd.DataFrame:
+def _allocation_table(allocation: dict, labels: pd.Series, site_company: pd.Series,
+                      lang: str) -> pd.DataFrame:
+    """Incentive sharing of the best configuration of each primary substation."""
+    if not allocation:
+        return pd.DataFrame()
+
+    def participant(site):
+        if site in site_company.index:
+            return labels.get(site_company.get(site), site)
+        return text("energy_social_participant", lang) if site == SOCIAL_PARTICIPANT else site
+
+    table = pd.concat([a.assign(substation=cp, participant=a["participant"].map(participant))
+                       for cp, a in allocation.items()], ignore_index=True)
+    return _labelled(table[["substation", "participant", "shared_consumption_mwh", "share",
+                            "incentive_eur"]], lang)
+
+
+def _sites_table(result: dict, labels: pd.Series, site_energy: pd.DataFrame,
+                 lang: str = "it") -> pd.DataFrame:
     elig = result["eligibility"]
     roofs = result["roofs"].set_index("site_id")["max_kwp"] if len(result["roofs"]) else pd.Series(dtype=float)
     src = result["profile_source"]
-    return pd.DataFrame({
-        "Azienda": elig["company_id"].map(labels).fillna("azienda riservata"),
-        "Sito": elig["site_id"], "Cabina primaria": elig["cabina_primaria"],
-        "Classe": elig["size_class"], "Ruolo": elig["role"], "Motivo": elig["reason"],
-        "Da verificare": elig["to_verify"].map({True: "sì", False: ""}),
-        "Consumo MWh/anno": elig["annual_electricity_mwh"].round(0),
-        "Profilo": elig["site_id"].map(src).fillna("–"),
-        "Tetto: kWp massimi": elig["site_id"].map(roofs).round(0),
-        "Dati ipotizzati": elig["site_id"].map(site_energy.set_index("site_id")["assumed"]).fillna(""),
-    })
+    return _labelled(pd.DataFrame({
+        "company": elig["company_id"].map(labels).fillna(text("energy_confidential_company", lang)),
+        "site": elig["site_id"], "substation": elig["cabina_primaria"],
+        "size_class": elig["size_class"].map(lambda s: vocabulary("size", s, lang), na_action="ignore"),
+        "role": elig["role"].map(lambda r: vocabulary("energy_role", r, lang)),
+        "reason": elig["reason"],
+        "to_verify": elig["to_verify"].map({True: text("energy_yes", lang), False: ""}),
+        "consumption_mwh": elig["annual_electricity_mwh"].round(0),
+        "profile": elig["site_id"].map(src).map(lambda p: vocabulary("energy_profile", p, lang),
+                                                na_action="ignore").astype(object).fillna("–"),
+        "roof_kwp": elig["site_id"].map(roofs).round(0),
+        "assumed": elig["site_id"].map(site_energy.set_index("site_id")["assumed"]).fillna(""),
+    }), lang)
 
 
-def _heat_table(allocated: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+def _heat_table(allocated: pd.DataFrame, labels: pd.Series, lang: str = "it") -> pd.DataFrame:
     if allocated.empty:
         return pd.DataFrame()
-    return pd.DataFrame({
-        "Sorgente": allocated["source_company_id"].map(labels).fillna("azienda riservata"),
-        "Utenza": allocated["sink_company_id"].map(labels).fillna("azienda riservata"),
-        "T sorgente °C": allocated["t_source_c"], "T utenza °C": allocated["t_sink_c"],
-        "Modo": allocated["mode"], "COP": allocated["cop"].round(2),
-        "Distanza km": allocated["distance_km"].round(2),
-        "Calore MWh/anno": allocated["heat_mwh"].round(0),
-        "Investimento €": allocated["capex_eur"].round(0),
-        "Beneficio netto €/anno": allocated["net_benefit_eur_yr"].round(0),
-        "Perché": allocated["why"],
-    })
+    confidential = text("energy_confidential_company", lang)
+    return _labelled(pd.DataFrame({
+        "heat_source": allocated["source_company_id"].map(labels).fillna(confidential),
+        "heat_sink": allocated["sink_company_id"].map(labels).fillna(confidential),
+        "t_source": allocated["t_source_c"], "t_sink": allocated["t_sink_c"],
+        "mode": allocated["mode"].map(lambda m: vocabulary("heat_mode", m, lang)),
+        "cop": allocated["cop"].round(2),
+        "distance_km": allocated["distance_km"].round(2),
+        "heat_mwh": allocated["heat_mwh"].round(0),
+        "capex_eur": allocated["capex_eur"].round(0),
+        "net_benefit_eur": allocated["net_benefit_eur_yr"].round(0),
+        "why": allocated["why"],
+    }), lang)

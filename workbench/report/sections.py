@@ -520,10 +520,16 @@ def _benefici(w: _Writer, data) -> Section:
     return Section("benefici", w.t("sec_benefici"), blocks, {"benefits": long})
 
 
-def frame_table(w: "_Writer", df: pd.DataFrame, caption: str | None = None) -> Table:
+def formatted_frame(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, tuple[str, ...], bool]:
     """A DataFrame whose headers are already reader's labels (e.g. from
-    :mod:`workbench.energy.section`) as a :class:`Table`: numbers in the reader's format,
-    rows flagged ``suppressed`` shown as withheld, control columns dropped."""
+    :mod:`workbench.energy.section`) as strings to show: numbers in the reader's format,
+    rows flagged ``suppressed`` shown as withheld, control columns dropped.
+
+    Returns
+    -------
+    (DataFrame, tuple of str, bool) — the strings, the numeric columns, whether a row
+    is withheld.
+    """
     hidden = df["suppressed"].fillna(False).astype(bool) if "suppressed" in df.columns \
         else pd.Series(False, index=df.index)
     shown = df.drop(columns=[c for c in ("suppressed", "suppression") if c in df.columns])
@@ -532,12 +538,17 @@ def frame_table(w: "_Writer", df: pd.DataFrame, caption: str | None = None) -> T
     frame = pd.DataFrame(index=shown.index)
     for column in shown.columns:
         if column in numeric:
-            frame[column] = [w.t("suppressed") if h else format_number(v, w.lang)
+            frame[column] = [text("suppressed", lang) if h else format_number(v, lang)
                              for v, h in zip(shown[column], hidden)]
         else:
             frame[column] = shown[column].astype(object).where(shown[column].notna(), "–").astype(str)
-    return Table(frame.reset_index(drop=True), tuple(numeric), caption,
-                 w.suppressed_note(df[["suppressed"]]) if hidden.any() else None)
+    return frame.reset_index(drop=True), tuple(numeric), bool(hidden.any())
+
+
+def frame_table(w: "_Writer", df: pd.DataFrame, caption: str | None = None) -> Table:
+    """:func:`formatted_frame` as a :class:`Table`, with the note on withheld values."""
+    frame, numeric, withheld = formatted_frame(df, w.lang)
+    return Table(frame, numeric, caption, w.suppressed_note(df[["suppressed"]]) if withheld else None)
 
 
 #: Tables and figures of :func:`workbench.energy.section.energy_section` in the report,
@@ -781,4 +792,5 @@ def header_lines(settings: Settings, now: datetime | None = None) -> list[str]:
 
 __all__ = ["SECTION_KEYS", "WASTE_TABLE_KEYS", "Section", "Block", "Table", "report_data",
            "report_sections", "sankey_figures_or_none", "energy_results_or_none", "frame_table",
+           "formatted_frame",
            "header_lines"]

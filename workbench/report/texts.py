@@ -274,6 +274,243 @@ TEXTS: dict[str, dict[str, str]] = {
                             "en": "Waste heat and recovery by month"},
     "energy_candidates": {"it": "Candidati energetici (screening)",
                           "en": "Energy candidates (screening)"},
+    # energy analysis (workbench.energy.section, its notebook view and the report)
+    "energy_fig_map": {"it": "Cabine primarie e candidati alla CER",
+                       "en": "Primary substations and CER candidates"},
+    "energy_fig_monthly": {
+        "it": "Produzione, prelievi ed energia condivisa per mese (configurazione migliore)",
+        "en": "Production, withdrawals and shared energy by month (best configuration)"},
+    "energy_fig_hourly": {"it": "Energia oraria in una settimana tipo",
+                          "en": "Hourly energy in a typical week"},
+    "energy_fig_heat": {"it": "Bilancio mensile del recupero di calore",
+                        "en": "Monthly balance of heat recovery"},
+    "energy_axis_month": {"it": "mese", "en": "month"},
+    "energy_axis_week_hour": {"it": "ora della settimana", "en": "hour of the week"},
+    "energy_axis_lon": {"it": "longitudine", "en": "longitude"},
+    "energy_axis_lat": {"it": "latitudine", "en": "latitude"},
+    "energy_axis_substation": {"it": "cabina primaria", "en": "primary substation"},
+    "energy_axis_role": {"it": "ruolo", "en": "role"},
+    "energy_axis_company": {"it": "azienda", "en": "company"},
+    "energy_axis_companies": {"it": "aziende", "en": "companies"},
+    "energy_axis_reason": {"it": "motivo", "en": "reason"},
+    "energy_trace_production": {"it": "produzione FV", "en": "PV production"},
+    "energy_trace_member_withdrawal": {"it": "prelievi dei membri", "en": "members' withdrawals"},
+    "energy_trace_shared": {"it": "energia condivisa", "en": "shared energy"},
+    "energy_trace_summer_week": {"it": "settimana estiva", "en": "summer week"},
+    "energy_trace_winter_week": {"it": "settimana invernale", "en": "winter week"},
+    "energy_trace_injection": {"it": "immissione", "en": "injection"},
+    "energy_trace_withdrawal": {"it": "prelievo", "en": "withdrawal"},
+    "energy_trace_shared_short": {"it": "condivisa", "en": "shared"},
+    "energy_trace_waste_heat": {"it": "calore di scarto disponibile", "en": "waste heat available"},
+    "energy_trace_heat_demand": {"it": "domanda di calore", "en": "heat demand"},
+    "energy_trace_recovered_direct": {"it": "recuperato con scambio diretto",
+                                      "en": "recovered by direct exchange"},
+    "energy_trace_recovered_heat_pump": {"it": "recuperato con pompa di calore",
+                                         "en": "recovered by heat pump"},
+    "energy_trace_absorption": {"it": "freddo ad assorbimento", "en": "absorption cooling"},
+    # energy tables: column headers
+    "energy_col_substation": {"it": "Cabina primaria", "en": "Primary substation"},
+    "energy_col_rank": {"it": "Rango", "en": "Rank"},
+    "energy_col_plants": {"it": "Impianti", "en": "Plants"},
+    "energy_col_members": {"it": "Membri", "en": "Members"},
+    "energy_col_power_kwp": {"it": "Potenza kWp", "en": "Power kWp"},
+    "energy_col_production_mwh": {"it": "Produzione MWh/anno", "en": "Production MWh/yr"},
+    "energy_col_shared_mwh": {"it": "Energia condivisa MWh/anno", "en": "Shared energy MWh/yr"},
+    "energy_col_shared_pct": {"it": "Quota condivisa %", "en": "Share of injection shared %"},
+    "energy_col_tip_eur": {"it": "Tariffa premio €/anno", "en": "Premium tariff €/yr"},
+    "energy_col_tip_social_eur": {"it": "di cui a finalità sociali €/anno",
+                                  "en": "of which for social purposes €/yr"},
+    "energy_col_valorisation_eur": {"it": "Valorizzazione ARERA €/anno",
+                                    "en": "ARERA valorisation €/yr"},
+    "energy_col_capex_eur": {"it": "Investimento €", "en": "Investment €"},
+    "energy_col_grant_eur": {"it": "Contributo PNRR €", "en": "PNRR grant €"},
+    "energy_col_npv_eur": {"it": "VAN 20 anni €", "en": "NPV 20 years €"},
+    "energy_col_irr_pct": {"it": "TIR %", "en": "IRR %"},
+    "energy_col_payback_yr": {"it": "Tempo di ritorno anni", "en": "Payback years"},
+    "energy_col_grant_reason": {"it": "Contributo PNRR: motivo", "en": "PNRR grant: reason"},
+    "energy_col_companies": {"it": "aziende", "en": "companies"},
+    "energy_col_top_share": {"it": "quota_max", "en": "largest company share"},
+    "energy_col_company": {"it": "Azienda", "en": "Company"},
+    "energy_col_site": {"it": "Sito", "en": "Site"},
+    "energy_col_size_class": {"it": "Classe", "en": "Size class"},
+    "energy_col_role": {"it": "Ruolo", "en": "Role"},
+    "energy_col_reason": {"it": "Motivo", "en": "Reason"},
+    "energy_col_to_verify": {"it": "Da verificare", "en": "To verify"},
+    "energy_col_consumption_mwh": {"it": "Consumo MWh/anno", "en": "Consumption MWh/yr"},
+    "energy_col_profile": {"it": "Profilo", "en": "Profile"},
+    "energy_col_roof_kwp": {"it": "Tetto: kWp massimi", "en": "Roof: maximum kWp"},
+    "energy_col_assumed": {"it": "Dati ipotizzati", "en": "Assumed data"},
+    "energy_col_participant": {"it": "Partecipante", "en": "Participant"},
+    "energy_col_shared_consumption_mwh": {"it": "Consumo condiviso MWh/anno",
+                                          "en": "Shared consumption MWh/yr"},
+    "energy_col_share": {"it": "Quota", "en": "Share"},
+    "energy_col_incentive_eur": {"it": "Incentivo €/anno", "en": "Incentive €/yr"},
+    "energy_col_location": {"it": "Località", "en": "Location"},
+    "energy_col_tilt": {"it": "Inclinazione", "en": "Tilt"},
+    "energy_col_orientation": {"it": "Orientamento", "en": "Orientation"},
+    "energy_col_specific_yield": {"it": "Resa specifica kWh/kWp/anno",
+                                  "en": "Specific yield kWh/kWp/yr"},
+    "energy_col_system_loss": {"it": "Perdite di sistema %", "en": "System losses %"},
+    "energy_col_weather": {"it": "Dati meteo", "en": "Weather data"},
+    "energy_col_month": {"it": "Mese", "en": "Month"},
+    "energy_col_waste_heat_mwh": {"it": "Calore di scarto MWh", "en": "Waste heat MWh"},
+    "energy_col_heat_demand_mwh": {"it": "Domanda di calore MWh", "en": "Heat demand MWh"},
+    "energy_col_cooling_demand_mwh": {"it": "Domanda di freddo MWh", "en": "Cooling demand MWh"},
+    "energy_col_recovered_direct_mwh": {"it": "Recupero diretto MWh", "en": "Direct recovery MWh"},
+    "energy_col_recovered_heat_pump_mwh": {"it": "Recupero con pompa di calore MWh",
+                                           "en": "Heat-pump recovery MWh"},
+    "energy_col_cooling_absorption_mwh": {"it": "Freddo ad assorbimento MWh",
+                                          "en": "Absorption cooling MWh"},
+    "energy_col_heat_pump_electricity_mwh": {"it": "Elettricità pompe di calore MWh",
+                                             "en": "Heat-pump electricity MWh"},
+    "energy_col_heat_source": {"it": "Sorgente", "en": "Source"},
+    "energy_col_heat_sink": {"it": "Utenza", "en": "Sink"},
+    "energy_col_t_source": {"it": "T sorgente °C", "en": "Source T °C"},
+    "energy_col_t_sink": {"it": "T utenza °C", "en": "Sink T °C"},
+    "energy_col_mode": {"it": "Modo", "en": "Mode"},
+    "energy_col_cop": {"it": "COP", "en": "COP"},
+    "energy_col_distance_km": {"it": "Distanza km", "en": "Distance km"},
+    "energy_col_heat_mwh": {"it": "Calore MWh/anno", "en": "Heat MWh/yr"},
+    "energy_col_net_benefit_eur": {"it": "Beneficio netto €/anno", "en": "Net benefit €/yr"},
+    "energy_col_why": {"it": "Perché", "en": "Why"},
+    # energy tables: values
+    "energy_confidential_company": {"it": "azienda riservata", "en": "confidential company"},
+    "energy_social_participant": {"it": "finalità sociali / non imprese",
+                                  "en": "social purposes / non-business members"},
+    "energy_yes": {"it": "sì", "en": "yes"},
+    "energy_south": {"it": "sud", "en": "south"},
+    "energy_weather_source": {
+        "it": "anno tipo da cielo sereno (Ineichen) scalato sull'irraggiamento mensile di "
+              "Livorno (lib/energy/weather_livorno_monthly.csv)",
+        "en": "typical year from clear sky (Ineichen) scaled to the monthly irradiation of "
+              "Livorno (lib/energy/weather_livorno_monthly.csv)"},
+    "energy_role_membro": {"it": "membro", "en": "member"},
+    "energy_role_produttore_terzo": {"it": "produttore_terzo", "en": "third-party producer"},
+    "energy_role_escluso": {"it": "escluso", "en": "excluded"},
+    "energy_profile_stimato": {"it": "stimato", "en": "estimated"},
+    "energy_profile_misurato": {"it": "misurato", "en": "measured"},
+    "heat_mode_diretto": {"it": "diretto", "en": "direct"},
+    "heat_mode_pompa_di_calore": {"it": "pompa_di_calore", "en": "heat pump"},
+    "heat_mode_assorbimento": {"it": "assorbimento", "en": "absorption"},
+    # energy notes
+    "energy_note_estimated": {
+        "it": "{n} profili orari di consumo su {total} sono stimati dai consumi dichiarati e "
+              "dal turno di lavoro (etichetta «stimato»).",
+        "en": "{n} of {total} hourly consumption profiles are estimated from the declared "
+              "consumption and the work shifts (label “estimated”)."},
+    "energy_note_no_roof": {
+        "it": "{n} siti senza superficie di tetto dichiarata: nessun impianto ipotizzato.",
+        "en": "{n} sites without a declared roof area: no plant assumed."},
+    "energy_note_default_prices": {
+        "it": "Prezzo zonale orario: serie di default (medie mensili 2024 per forma oraria "
+              "stilizzata, lib/energy); importare la serie CNOR reale per il progetto.",
+        "en": "Hourly zonal price: default series (2024 monthly means on a stylised hourly "
+              "shape, lib/energy); import the real CNOR series for the project."},
+    "energy_note_heat_hidden": {
+        "it": "Bilancio del calore non mostrato: meno di 3 aziende coinvolte.",
+        "en": "Heat balance not shown: fewer than 3 companies involved."},
+    # CER eligibility and PNRR grant (workbench.energy.cer)
+    "cer_reason_no_substation": {
+        "it": "cabina primaria non indicata: serve per il perimetro della CER",
+        "en": "primary substation not given: it sets the perimeter of the CER"},
+    "cer_reason_net_metering": {
+        "it": "POD in Scambio sul Posto attivo: escluso finché lo SSP non viene chiuso",
+        "en": "POD with active net metering (Scambio sul Posto): excluded until the net "
+              "metering is closed"},
+    "cer_reason_large_third_party": {
+        "it": "grande impresa: non può essere membro; può partecipare come produttore terzo "
+              "mettendo a disposizione il tetto",
+        "en": "large enterprise: cannot be a member; may take part as a third-party "
+              "producer by making its roof available"},
+    "cer_reason_large_no_roof": {
+        "it": "grande impresa senza tetto disponibile: non può essere membro",
+        "en": "large enterprise without an available roof: cannot be a member"},
+    "cer_reason_large_group": {
+        "it": "(grande per le imprese associate o collegate)",
+        "en": "(large through its partner or linked enterprises)"},
+    "cer_reason_energy_ateco": {
+        "it": "PMI con ATECO prevalente {ateco} (produzione/commercio di energia elettrica): "
+              "non può essere membro",
+        "en": "SME with main ATECO {ateco} (electricity production/trade): cannot be a "
+              "member"},
+    "cer_reason_energy_ateco_host": {
+        "it": "PMI con ATECO prevalente {ateco} (produzione/commercio di energia elettrica): "
+              "non può essere membro; può essere produttore terzo",
+        "en": "SME with main ATECO {ateco} (electricity production/trade): cannot be a "
+              "member; may be a third-party producer"},
+    "cer_reason_ateco_to_verify": {
+        "it": "ATECO {ateco}: nella codifica ATECO 2025 può corrispondere a "
+              "produzione/commercio di energia elettrica, esclusa dai membri: verificare",
+        "en": "ATECO {ateco}: in the ATECO 2025 coding it may stand for electricity "
+              "production/trade, which is excluded from membership: to verify"},
+    "cer_reason_size_unknown": {
+        "it": "classe dimensionale non nota: verificare che sia una PMI",
+        "en": "size class unknown: check that it is an SME"},
+    "cer_reason_sme_member": {"it": "PMI ({size}): può essere membro",
+                              "en": "SME ({size}): can be a member"},
+    "cer_reason_sme_member_host": {"it": "PMI ({size}): può essere membro e ospitare un impianto",
+                                   "en": "SME ({size}): can be a member and host a plant"},
+    "cer_grant_no_comune": {
+        "it": "comune non indicato: contributo PNRR non valutabile",
+        "en": "municipality not given: PNRR grant cannot be assessed"},
+    "cer_grant_unknown_population": {
+        "it": "popolazione di {comune} non nota (aggiungere a lib/energy/municipalities.csv)",
+        "en": "population of {comune} unknown (add it to lib/energy/municipalities.csv)"},
+    "cer_grant_too_large": {
+        "it": "{comune} ha circa {population} abitanti (≥ {limit}): niente contributo PNRR",
+        "en": "{comune} has about {population} inhabitants (≥ {limit}): no PNRR grant"},
+    "cer_grant_deadline_passed": {
+        "it": "{comune} ha meno di {limit} abitanti, ma il termine per le domande PNRR è "
+              "scaduto il {deadline}",
+        "en": "{comune} has fewer than {limit} inhabitants, but the deadline for PNRR "
+              "applications passed on {deadline}"},
+    "cer_grant_eligible": {
+        "it": "{comune} ha meno di {limit} abitanti: contributo PNRR fino al 40 %",
+        "en": "{comune} has fewer than {limit} inhabitants: PNRR grant up to 40 %"},
+    # heat matching (workbench.energy.heat, workbench.energy.cascade)
+    "heat_reason_missing": {"it": "temperatura della sorgente o dell'utenza non dichiarata",
+                            "en": "source or sink temperature not declared"},
+    "heat_reason_low_cop": {"it": "pompa di calore poco conveniente: COP sotto {cop}",
+                            "en": "heat pump not worthwhile: COP below {cop}"},
+    "heat_reason_lift": {"it": "salto termico oltre {lift} K per una pompa di calore",
+                         "en": "temperature lift above {lift} K for a heat pump"},
+    "heat_reason_hot_sink": {"it": "utenza sopra {t} °C, oltre le pompe di calore industriali",
+                             "en": "sink above {t} °C, beyond industrial heat pumps"},
+    "heat_reason_cold_source": {"it": "sorgente sotto {t} °C", "en": "source below {t} °C"},
+    "heat_reason_direct": {
+        "it": "scambio diretto: sorgente {source} °C ≥ utenza {sink} °C + ΔT_min {dt} K",
+        "en": "direct exchange: source {source} °C ≥ sink {sink} °C + ΔT_min {dt} K"},
+    "heat_reason_heat_pump": {
+        "it": "pompa di calore: salto {lift} K, COP {cop} ({fraction} del COP di Carnot)",
+        "en": "heat pump: lift {lift} K, COP {cop} ({fraction} of the Carnot COP)"},
+    "heat_reason_absorption": {
+        "it": "raffrescamento con macchina ad assorbimento (COP {cop}): sorgente {t} °C ≥ "
+              "{t_min} °C",
+        "en": "cooling by absorption chiller (COP {cop}): source {t} °C ≥ {t_min} °C"},
+    "heat_reason_no_absorption": {
+        "it": "sorgente {t} °C sotto {t_min} °C: niente assorbimento",
+        "en": "source {t} °C below {t_min} °C: no absorption"},
+    # headings of the energy notebook view (workbench.views.energy)
+    "energy_part_note": {"it": "Note sui dati", "en": "Notes on the data"},
+    "energy_part_siti": {"it": "Siti e ruolo nella comunità energetica",
+                         "en": "Sites and their CER role"},
+    "energy_part_fig_mappa": {"it": "Cabine primarie e membri candidati",
+                              "en": "Primary substations and candidate members"},
+    "energy_part_configurazioni": {"it": "Configurazioni CER ordinate",
+                                   "en": "Ranked CER configurations"},
+    "energy_part_ripartizione": {"it": "Ripartizione dell'incentivo",
+                                 "en": "Sharing of the incentive"},
+    "energy_part_fig_mensile": {"it": "Produzione, consumo ed energia condivisa per mese",
+                                "en": "Monthly production, consumption and shared energy"},
+    "energy_part_fig_orario": {"it": "Un giorno tipo, ora per ora",
+                               "en": "A typical day, hour by hour"},
+    "energy_part_fv": {"it": "Ipotesi del fotovoltaico", "en": "PV assumptions"},
+    "energy_part_calore_coppie": {"it": "Recupero di calore: coppie sorgente–utenza",
+                                  "en": "Heat recovery: source–sink pairs"},
+    "energy_part_calore_mensile": {"it": "Bilancio mensile del calore recuperabile",
+                                   "en": "Monthly balance of recoverable heat"},
+    "energy_part_fig_calore": {"it": "Calore recuperabile per mese",
+                               "en": "Recoverable heat by month"},
     "investimenti_note": {
         "it": "Investimenti legati alle sinergie (privati e pubblici), domande a bandi di "
               "finanziamento e concorsi, dal registro del GSI.",

@@ -285,37 +285,69 @@ def _fig_map(elig: pd.DataFrame, labels: pd.Series | None, restricted: bool, lan
     return fig
 
 
+#: Colours of the energy series, the same in every chart.
+SERIES_COLOURS = {"production_kwh": "#f0b400", "injection_kwh": "#f0b400",
+                  "withdrawal_kwh": "#3182bd", "shared_kwh": "#31a354"}
+
+
+def _per_cabin_figure(cabins: list[str], columns: int = 1, titles: list[str] | None = None):
+    """One row of panels per primary substation, x axes shared: a chart that stays
+    readable on paper however many configurations there are."""
+    from plotly.subplots import make_subplots
+
+    return make_subplots(rows=max(len(cabins), 1), cols=columns, shared_xaxes=True,
+                         vertical_spacing=0.18 / max(len(cabins), 1) + 0.04,
+                         subplot_titles=titles or cabins)
+
+
 def _fig_monthly(hourly: dict, lang: str = "it"):
-    import plotly.graph_objects as go
-    fig = go.Figure()
-    for cp, h in hourly.items():
-        m = h.groupby(h.index.month).sum() / 1000.0
-        for col, key in (("production_kwh", "energy_trace_production"),
-                         ("withdrawal_kwh", "energy_trace_member_withdrawal"),
-                         ("shared_kwh", "energy_trace_shared")):
-            fig.add_bar(x=m.index, y=m[col], name=f"{cp} – {text(key, lang)}")
-    fig.update_layout(title=text("energy_fig_monthly", lang), xaxis_title=text("energy_axis_month", lang),
-                      yaxis_title="MWh", barmode="group", separators=plotly_separators(lang))
+    cabins = list(hourly)
+    fig = _per_cabin_figure(cabins)
+    series = (("production_kwh", "energy_trace_production"),
+              ("withdrawal_kwh", "energy_trace_member_withdrawal"),
+              ("shared_kwh", "energy_trace_shared"))
+    for row, cp in enumerate(cabins, start=1):
+        m = hourly[cp].groupby(hourly[cp].index.month).sum() / 1000.0
+        for col, key in series:
+            fig.add_scatter(x=m.index, y=m[col], mode="lines+markers", row=row, col=1,
+                            name=text(key, lang), legendgroup=col, showlegend=row == 1,
+                            line=dict(color=SERIES_COLOURS[col]),
+                            hovertemplate=f"{cp} · %{{x}}: %{{y:,.1f}} MWh<extra></extra>")
+        fig.update_yaxes(title_text="MWh", rangemode="tozero", row=row, col=1)
+    fig.update_xaxes(tickmode="linear", dtick=1)
+    fig.update_xaxes(title_text=text("energy_axis_month", lang), row=len(cabins), col=1)
+    fig.update_layout(title=text("energy_fig_monthly", lang), separators=plotly_separators(lang),
+                      height=160 + 220 * max(len(cabins), 1),
+                      legend=dict(orientation="h", y=-0.12 if len(cabins) < 3 else -0.06))
     return fig
 
 
 def _fig_hourly(hourly: dict, lang: str = "it"):
-    import plotly.graph_objects as go
-    fig = go.Figure()
-    for cp, h in hourly.items():
-        for start, week_key in (("06-16", "energy_trace_summer_week"),
-                                ("01-13", "energy_trace_winter_week")):
-            year = h.index[0].year
+    cabins = list(hourly)
+    weeks = (("06-16", "energy_trace_summer_week"), ("01-13", "energy_trace_winter_week"))
+    titles = [f"{cp} – {text(key, lang)}" for cp in cabins for _, key in weeks]
+    fig = _per_cabin_figure(cabins, columns=2, titles=titles)
+    series = (("injection_kwh", "energy_trace_injection"),
+              ("withdrawal_kwh", "energy_trace_withdrawal"),
+              ("shared_kwh", "energy_trace_shared_short"))
+    for row, cp in enumerate(cabins, start=1):
+        h = hourly[cp]
+        year = h.index[0].year
+        for column, (start, _) in enumerate(weeks, start=1):
             week = h.loc[f"{year}-{start}":].iloc[:168]
             x = np.arange(len(week))
-            for col, key in (("injection_kwh", "energy_trace_injection"),
-                             ("withdrawal_kwh", "energy_trace_withdrawal"),
-                             ("shared_kwh", "energy_trace_shared_short")):
-                fig.add_scatter(x=x, y=week[col], mode="lines",
-                                name=f"{cp} {text(week_key, lang)} – {text(key, lang)}")
-    fig.update_layout(title=text("energy_fig_hourly", lang),
-                      xaxis_title=text("energy_axis_week_hour", lang), yaxis_title="kWh",
-                      separators=plotly_separators(lang))
+            for col, key in series:
+                fig.add_scatter(x=x, y=week[col], mode="lines", row=row, col=column,
+                                name=text(key, lang), legendgroup=col,
+                                showlegend=row == 1 and column == 1,
+                                line=dict(color=SERIES_COLOURS[col], width=1.2))
+        fig.update_yaxes(title_text="kWh", rangemode="tozero", row=row, col=1)
+    for column in (1, 2):
+        fig.update_xaxes(title_text=text("energy_axis_week_hour", lang), tickmode="linear",
+                         dtick=24, row=len(cabins), col=column)
+    fig.update_layout(title=text("energy_fig_hourly", lang), separators=plotly_separators(lang),
+                      height=160 + 220 * max(len(cabins), 1),
+                      legend=dict(orientation="h", y=-0.12 if len(cabins) < 3 else -0.06))
     return fig
 
 
@@ -327,9 +359,11 @@ def _fig_heat(monthly: pd.DataFrame, lang: str = "it"):
                      ("recovered_direct_mwh", "energy_trace_recovered_direct"),
                      ("recovered_heat_pump_mwh", "energy_trace_recovered_heat_pump"),
                      ("cooling_absorption_mwh", "energy_trace_absorption")):
-        fig.add_bar(x=monthly["month"], y=monthly[col], name=text(key, lang))
+        fig.add_scatter(x=monthly["month"], y=monthly[col], name=text(key, lang),
+                        mode="lines+markers")
     fig.update_layout(title=text("energy_fig_heat", lang), xaxis_title=text("energy_axis_month", lang),
-                      yaxis_title="MWh", barmode="group", separators=plotly_separators(lang))
+                      yaxis_title="MWh", separators=plotly_separators(lang),
+                      yaxis_rangemode="tozero", xaxis=dict(tickmode="linear", dtick=1))
     return fig
 
 

@@ -27,7 +27,7 @@ from ..model import ALL_STATUSES, MATRICES
 from ..privacy import (DOMINANCE_SHARE, MIN_COMPANIES, PROTECTION_SHARE, company_labels,
                        disclosure_control, disclosure_control_2d, disclosure_control_over_time,
                        is_restricted)
-from ..reference import UNCLASSIFIED_SECTION, ateco_sections
+from ..reference import UNCLASSIFIED_SECTION, ateco_sections, resource_classes
 from ..store import connect
 from .texts import (format_date, format_eur, format_number, format_quantity, text,
                     vocabulary)
@@ -592,16 +592,17 @@ def _energia(w: _Writer, data, energy: dict | None) -> Section:
         blocks.append(Block("text", w.t("energia_flows")))
     blocks.append(Block("table", _flows_table(w, flows_energy)))
     if len(cand):
+        names = resource_classes().set_index("resource")[f"name_{w.lang}"]
         frame = pd.DataFrame({
-            "source": cand["source_resource"].fillna("–").astype(str),
-            "target": cand["target_resource"].fillna("–").astype(str),
+            "source": [names.get(r, r) if pd.notna(r) else "–" for r in cand["source_resource"]],
+            "target": [names.get(r, r) if pd.notna(r) else "–" for r in cand["target_resource"]],
             "candidates": [w.cell(v, None, s, 0) for v, s in zip(cand["candidates"], cand["suppressed"])],
             "quantity_std": [w.cell(v, "MWh/anno", s) for v, s in
                              zip(cand["quantity_std"], cand["suppressed"])],
         })
         blocks.append(Block("table", w.table(
-            frame, {"source": "source_company", "target": "target_company",
-                    "candidates": "value", "quantity_std": "quantity_std"},
+            frame, {"source": "offered_resource", "target": "wanted_resource",
+                    "candidates": "candidates_n", "quantity_std": "quantity_std"},
             numeric=("candidates", "quantity_std"), caption=w.t("energy_candidates"),
             note=w.suppressed_note(cand))))
     else:

@@ -1,12 +1,13 @@
 """Plotly Sankey views (workbench/views/sankey.py) on the demo store."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from workbench.demo import livorno_roster
 from workbench.flows import load_flow_data
 from workbench.store import connect
-from workbench.views.sankey import SYNERGY_COLOUR, sankey_figures
+from workbench.views.sankey import SYNERGY_COLOUR, sankey_figures, sankey_trace
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +44,19 @@ def test_restricted_figures_name_no_company(demo_settings, demo_data, audience):
     for fig in figures.values():
         assert all(int(c[2]) >= 3 for c in fig.data[0].link.customdata)
     assert "non mostrati per riservatezza" in text
+
+
+def test_english_sankey_names_origins_and_destinations_in_english():
+    from workbench.flows import ENDPOINT_NAMES_EN, endpoint_label
+
+    assert endpoint_label("Recupero (R5)", "en") == "Recovery (R5)"
+    assert endpoint_label("Smaltimento (D1)", "en") == "Disposal (D1)"
+    assert endpoint_label("Pozzi (falda)", "en") == "Wells (groundwater)"
+    assert endpoint_label("Pozzi (falda)", "it") == "Pozzi (falda)"
+    assert endpoint_label("Chimica Fittizia S.p.A.", "en") == "Chimica Fittizia S.p.A."
+    links = pd.DataFrame({"source": ["Pozzi (falda)", "Azienda"], "target": ["Azienda", "Fognatura"],
+                          "value": [10.0, 8.0], "resource": ["acqua_falda", "acque_reflue"],
+                          "direction": ["in", "out"], "companies": [3, 3]})
+    trace = sankey_trace(links, "acqua", "en")
+    assert list(trace.node.label) == ["Wells (groundwater)", "Azienda", "Sewer"]
+    assert set(ENDPOINT_NAMES_EN) >= {"Fognatura", "Mare", "Rete elettrica"}

@@ -71,6 +71,43 @@ DESTINATION_BY_MATRIX = {"acqua": "Fognatura o corpo idrico", "energia": "Disper
 LOSS_DESTINATIONS = ("Mare", "Corpo idrico superficiale", "Fognatura", "Fognatura o corpo idrico",
                      "Dispersione in atmosfera", "Emissioni in atmosfera")
 
+#: English names of the origin and destination nodes above (the stored names are Italian;
+#: views translate them for display with :func:`endpoint_label`).
+ENDPOINT_NAMES_EN = {
+    "Rete elettrica": "Electricity grid", "Rete gas": "Gas grid",
+    "Fornitori di combustibili": "Fuel suppliers", "Acquedotto": "Public water supply",
+    "Pozzi (falda)": "Wells (groundwater)", "Mare": "Sea",
+    "Fornitori di acqua trattata": "Treated-water suppliers",
+    "Acquedotto industriale": "Industrial water supply",
+    "Fornitori di materie prime": "Raw-material suppliers",
+    "Fornitori di energia": "Energy suppliers",
+    "Corpo idrico superficiale": "Surface water body", "Fognatura": "Sewer",
+    "Riuso interno": "Internal reuse",
+    "Rete elettrica (immissione)": "Electricity grid (export)",
+    "Emissioni in atmosfera": "Emissions to air",
+    "Cessione a terzi (sottoprodotto)": "Sold to third parties (by-product)",
+    "Fognatura o corpo idrico": "Sewer or water body",
+    "Dispersione in atmosfera": "Released to the air",
+    UNDECLARED_DESTINATION: "Undeclared destination",
+    OTHER_COMPANIES_NODE: "Other companies (symbiosis)",
+    "Scarichi e dispersioni": "Discharges and losses",
+    "Recupero (R)": "Recovery (R)", "Smaltimento (D)": "Disposal (D)",
+}
+
+
+def endpoint_label(name: str, lang: str = "it") -> str:
+    """A node name as the reader sees it: origins, destinations and R/D fates in English
+    for ``en`` (``Recupero (R5)`` → ``Recovery (R5)``); any other name unchanged."""
+    if lang != "en" or not isinstance(name, str):
+        return name
+    if name in ENDPOINT_NAMES_EN:
+        return ENDPOINT_NAMES_EN[name]
+    for italian, english in (("Recupero (", "Recovery ("), ("Smaltimento (", "Disposal (")):
+        if name.startswith(italian):
+            return english + name[len(italian):]
+    return name
+
+
 #: Relative imbalance (|in − out| / max(in, out)) below which a node is said to balance. [-]
 BALANCE_TOLERANCE = 0.10
 #: A declared quantity per employee this many times above or below its sector's median

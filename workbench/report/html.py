@@ -46,6 +46,7 @@ CSS = """
 .wb-report h3 { break-after: avoid; }
 .wb-report .wb-figure { margin: .8em 0 1.4em; }
 @media print { .wb-report nav { display: none; } .wb-report section { break-inside: auto; }
+  .wb-report table.wb-table { font-size: .78em; } .wb-report table.wb-table th { white-space: normal; }
   .wb-report .wb-figure { break-inside: avoid; } .modebar-container { display: none !important; } }
 """
 

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..config import Settings
-from ..flows import (FlowData, audience_sankey_links, filter_flows, load_flow_data,
+from ..flows import (FlowData, endpoint_label, audience_sankey_links, filter_flows, load_flow_data,
                      pool_small_groups)
 from ..model import MATRICES, STANDARD_UNIT
 from ..privacy import MIN_COMPANIES
@@ -88,7 +88,7 @@ def sankey_trace(links: pd.DataFrame, matrix: str, lang: str = "it") -> go.Sanke
     company_side = set(links.loc[direction == "in", "target"]) | set(links.loc[direction == "out", "source"])
     return go.Sankey(
         arrangement="snap",
-        node=dict(label=nodes, pad=12, thickness=14,
+        node=dict(label=[endpoint_label(n, lang) for n in nodes], pad=12, thickness=14,
                   color=[_node_colour(n, company_side) for n in nodes],
                   hovertemplate="%{label}<br>%{value:,.0f} " + unit + "<extra></extra>"),
         link=dict(

@@ -73,7 +73,7 @@ def test_pipeline_runs_in_order_and_injects_parameters(settings, fixture_dir, mo
     monkeypatch.delenv("WORKBENCH_KEY", raising=False)
     result = run_pipeline(settings, ["01_uno.ipynb", "02_due.ipynb"], progress=False,
                           notebooks_dir=fixture_dir)
-    out_dir = settings.reports_root / "2027-09"
+    out_dir = settings.reports_root / "2027-09" / "funders"
     assert result.report is None and result.exports == {}
     assert result.notebooks == [out_dir / "01_uno.ipynb", out_dir / "02_due.ipynb"]
     for name in ("01_uno", "02_due"):
@@ -99,7 +99,7 @@ def test_failing_cell_stops_the_run_names_notebook_and_cell(settings, fixture_di
     assert "ValueError: guasto di prova" in message
     assert error.notebook == "03_guasto.ipynb" and error.cell_index == 3
     assert error.execution_count is not None
-    out_dir = settings.reports_root / "2027-09"
+    out_dir = settings.reports_root / "2027-09" / "funders"
     # partial outputs kept: the notebook before, and the failing one with its error
     assert (out_dir / "01_uno.ipynb").exists() and (out_dir / "01_uno.json").exists()
     assert error.output_path == out_dir / "03_guasto.ipynb"

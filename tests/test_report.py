@@ -128,6 +128,8 @@ def test_report_is_written_in_the_period_folder(reports):
     settings, path, _ = reports["gsi"]
     assert path == settings.reports_root / "2026-09" / REPORT_HTML
     assert not list(path.parent.glob("*.tmp"))
+    funders, path, _ = reports["funders"]
+    assert path == funders.reports_root / "2026-09" / "funders" / REPORT_HTML
 
 
 @pytest.mark.parametrize("name", ["gsi", "funders", "pubblico", "en"])

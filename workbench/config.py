@@ -91,8 +91,11 @@ class Settings:
 
     @property
     def reports_dir(self) -> Path:
-        """Executed notebooks and exports of this period: ``reports/<period>/``."""
-        return self.reports_root / self.period
+        """Executed notebooks and exports of this period: ``reports/<period>/`` for the
+        GSI, ``reports/<period>/<audience>/`` for ``funders`` and ``pubblico`` — so that
+        preparing the funders' version never replaces the GSI's own report."""
+        base = self.reports_root / self.period
+        return base if self.audience == "gsi" else base / self.audience
 
     @property
     def release_root(self) -> Path:

@@ -1,6 +1,7 @@
 """Semester reports: the papermill pipeline, the report's sections and its HTML export.
 
-- :func:`run_pipeline` runs notebooks 01→05 into ``reports/<period>/``;
+- :func:`run_pipeline` runs notebooks 01→05 into ``reports/<period>/`` (``…/<audience>/``
+  for funders and pubblico);
 - :func:`build_report`, called by notebook 05, computes the fixed structure of
   DESIGN §8, shows it in the notebook and writes ``report.html``;
 - :func:`export_outputs`, run by :func:`run_pipeline` after notebook 05, writes

@@ -1,4 +1,5 @@
-"""The report's other outputs, written after notebook 05 into ``reports/<period>/``.
+"""The report's other outputs, written after notebook 05 into ``settings.reports_dir``
+(``reports/<period>/``, ``reports/<period>/<audience>/`` for funders and pubblico).
 
 - ``indicatori.xlsx`` — every table of the report, one sheet per section, with the
   definitions of the indicators (sheet of the annexes); numbers as the report shows them
@@ -319,7 +320,8 @@ def case_sheet_html(row, settings: Settings) -> str:
         (labels["matrix"], vocabulary("matrix", row["matrix"], lang)),
         (labels["what"], val("description") or "–"),
         (labels["qty"], f"{qty} {unit}".strip()),
-        (labels["path"], val("regulatory_path") or "–"),
+        (labels["path"], vocabulary("path", val("regulatory_path"), lang)
+         if val("regulatory_path") else "–"),
         (labels["status"], vocabulary("status", row["status"], lang)),
         (labels["co2"], _about(val("co2e_avoided_t"), lang)),
         (labels["eur"], _about(val("net_benefit_eur"), lang)),

@@ -1,7 +1,7 @@
 """The report pipeline: run the numbered notebooks with papermill, in order.
 
 ``run_pipeline(settings)`` executes ``notebooks/01_ingest.ipynb`` … ``05_report.ipynb``
-into ``settings.reports_dir`` (``reports/<period>/``), each executed copy named like its
+into ``settings.reports_dir`` (``reports/<period>/``, or ``reports/<period>/<audience>/``), each executed copy named like its
 source, with the run's parameters injected. Notebooks pass data through the store and the
 run folder, never through kernel state, so each gets a fresh kernel. The first failure
 stops the run with a :class:`PipelineError` whose message names the notebook and the

@@ -12,7 +12,7 @@ never replaces the funders' release of the same period):
   ``.html`` pages too;
 - ``contenuto.json`` — the report's structure: title, header lines, and per section its
   blocks in order (texts inline, tables and charts by file name);
-- the report files of that audience found in ``reports/<period>/`` (``report.html``,
+- the report files of that audience found in ``settings.reports_dir`` (``report.html``,
   ``report.pdf``, ``indicatori.xlsx``, the key-figures card);
 - ``manifest.json`` — period, audience, language, generation time and the sha256 and size
   of every other file of the release.

@@ -98,6 +98,9 @@ def test_release_holds_only_controlled_tables_figures_and_manifest(funders_relea
     assert any(n.startswith("tabelle/") and n.endswith(".csv") for n in names)
     assert any(n.startswith("grafici/") and n.endswith(".html") for n in names)
     assert not any(n.endswith(".ipynb") for n in names), "executed notebooks are never released"
+    cases = sorted(k.split(":")[1] for k in written if k.startswith("case:"))
+    assert cases, "the demo has a realised synergy whose companies both consented"
+    assert {f"schede/{c}.html" for c in cases} <= names  # shared files come from the release
     allowed = (".csv", ".html", ".js", ".json", ".pdf", ".png", ".xlsx")
     assert all(n.endswith(allowed) for n in names), names
 

@@ -13,7 +13,8 @@ never replaces the funders' release of the same period):
 - ``contenuto.json`` — the report's structure: title, header lines, and per section its
   blocks in order (texts inline, tables and charts by file name);
 - the report files of that audience found in ``settings.reports_dir`` (``report.html``,
-  ``report.pdf``, ``indicatori.xlsx``, the key-figures card);
+  ``report.pdf``, ``indicatori.xlsx``, the key-figures card) and the case sheets
+  (``schede/``, funders only: realised synergies whose companies both consented);
 - ``manifest.json`` — period, audience, language, generation time and the sha256 and size
   of every other file of the release.
 
@@ -41,6 +42,7 @@ import plotly.offline
 from ..config import Settings
 from ..privacy import is_restricted
 from ..store import audit, connect
+from .exports import CASES_DIR
 from .sections import Block, Section, Table, header_lines
 from .texts import format_date, text
 
@@ -149,6 +151,9 @@ def write_release(settings: Settings, sections: Iterable[Section],
         source = Path(settings.reports_dir) / name
         if source.exists():
             shutil.copy2(source, tmp / name)
+    cases = Path(settings.reports_dir) / CASES_DIR
+    if cases.is_dir():  # one page per realised synergy whose companies both consented
+        shutil.copytree(cases, tmp / CASES_DIR)
     files = sorted(p for p in tmp.rglob("*") if p.is_file())
     manifest = {
         "period": settings.period,

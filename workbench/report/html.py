@@ -15,11 +15,10 @@ import plotly.io as pio
 import plotly.offline
 
 from ..config import Settings
+from ..views.figures import PLOTLY_CONFIG, plotly_bundle
 from .sections import Block, Section, Table, header_lines
 from .texts import text
 
-#: Plotly options for every chart: no "produced with plotly" link (an external URL).
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 #: Default chart height when the figure sets none. [px]
 DEFAULT_FIGURE_HEIGHT = 460
@@ -135,17 +134,6 @@ def render_html(sections: Iterable[Section], settings: Settings,
         f'<nav><h2>{_esc(text("contents", lang))}</h2><ol>{toc}</ol></nav>\n'
         + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
     )
-
-
-def plotly_bundle(fig) -> dict:
-    """The figure as plotly's notebook mimetype (what ``pio.show(fig,
-    renderer="plotly_mimetype")`` displays), made without ``plotly.io._renderers``: that
-    module imports nbformat, whose JSON-schema checkers take seconds to import — seconds
-    added to every dashboard visit."""
-    import json
-
-    figure = json.loads(pio.to_json(fig, validate=False))
-    return {"application/vnd.plotly.v1+json": {**figure, "config": PLOTLY_CONFIG}}
 
 
 def display_sections(sections: Iterable[Section], settings: Settings) -> None:

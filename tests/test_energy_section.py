@@ -12,6 +12,7 @@ from workbench.energy.section import (SITE_ENERGY_COLUMNS, comune_from_address, 
                                       energy_section, site_energy_from_store)
 from workbench.report.html import render_html
 from workbench.report.sections import report_sections
+from workbench.report.texts import text
 from workbench.store import connect
 
 
@@ -248,7 +249,7 @@ def test_english_report_has_english_energy_charts(demo_settings, demo_energy_en)
     for title in ("Primary substations and CER candidates",
                   "Production, withdrawals and shared energy by month (best configuration)",
                   "Hourly energy in a typical week", "Monthly balance of heat recovery",
-                  "hour of the week", "CER configurations by primary substation",
+                  "hour of the week", "Best CER configuration by primary substation",
                   "Shared energy MWh/yr", "Specific yield kWh/kWp/yr", "Waste heat MWh"):
         assert title in energy, title
     for italian in ("Cabine primarie", "Energia oraria", "Bilancio mensile", "ora della settimana",
@@ -277,3 +278,19 @@ def test_notebook_view_follows_the_language(demo_energy, demo_energy_en, monkeyp
     else:
         assert headings[:2] == ["<h3>Note sui dati</h3>", "<h3>Siti e ruolo nella comunità energetica</h3>"]
         assert shared.str.fullmatch(r"\d{1,3}(\.\d{3})*").all()  # 1.041
+
+
+def test_report_shows_the_best_configuration_of_each_substation(demo_settings, demo_energy):
+    """Every ranked configuration stays in notebook 03; the report keeps one row per
+    primary substation and a page-wide set of columns."""
+    sections = report_sections(demo_settings, figures=None, energy=demo_energy)
+    energy = next(s for s in sections if s.key == "energia")
+    caption = text("energy_configurations_best", "it")
+    table = next(b.content for b in energy.blocks
+                 if b.kind == "table" and b.content.caption == caption)
+    full = demo_energy["configurazioni"]
+    assert len(full) > len(table.frame)
+    assert table.frame["Cabina primaria"].is_unique
+    assert set(table.frame["Cabina primaria"]) == set(full["Cabina primaria"])
+    assert "Impianti" not in table.frame.columns and "Rango" not in table.frame.columns
+    assert len(table.frame.columns) <= 12

@@ -558,6 +558,23 @@ ENERGY_TABLES = (("configurazioni", "energy_configurations"), ("fv", "energy_pv"
 ENERGY_FIGURES = ("fig_mappa", "fig_mensile", "fig_orario", "fig_calore")
 
 
+#: Columns of the CER configurations left out of the report (they stay in notebook 03):
+#: the plant list and the details of the incentives.
+CONFIGURATION_DETAIL_COLUMNS = ("energy_col_rank", "energy_col_plants", "energy_col_tip_social_eur",
+                                "energy_col_valorisation_eur", "energy_col_grant_reason")
+
+
+def _best_configurations(w: "_Writer", table: pd.DataFrame) -> pd.DataFrame:
+    """The best configuration of each primary substation (rank 1) without the detail
+    columns: a page-wide table instead of every ranked configuration (the whole ranking
+    is in notebook 03)."""
+    rank = w.t("energy_col_rank")
+    if rank in table.columns:
+        table = table[pd.to_numeric(table[rank], errors="coerce").fillna(1) == 1]
+    return table.drop(columns=[c for c in (w.t(k) for k in CONFIGURATION_DETAIL_COLUMNS)
+                               if c in table.columns])
+
+
 def energy_results_or_none(settings: Settings) -> dict | None:
     """Results of :func:`workbench.energy.section.energy_section` for the audience, or
     None when that module does not exist (the report then says the analysis is in
@@ -584,6 +601,8 @@ def _energia(w: _Writer, data, energy: dict | None) -> Section:
         for name, caption in ENERGY_TABLES:
             table = energy.get(name)
             if isinstance(table, pd.DataFrame) and len(table):
+                if name == "configurazioni":
+                    table, caption = _best_configurations(w, table), "energy_configurations_best"
                 blocks.append(Block("table", frame_table(w, table, w.t(caption))))
             elif name == "configurazioni":
                 blocks.append(Block("note", w.t("energy_no_configuration")))

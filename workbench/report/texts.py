@@ -267,6 +267,11 @@ TEXTS: dict[str, dict[str, str]] = {
               "The notes say which data are estimated."},
     "energia_flows": {"it": "Flussi di energia dichiarati nei questionari.",
                       "en": "Energy flows declared in the questionnaires."},
+    "energy_configurations_best": {
+        "it": "Configurazione CER migliore per cabina primaria (la classifica completa, con gli "
+              "impianti, è nel notebook 03)",
+        "en": "Best CER configuration by primary substation (the full ranking, with the plants, "
+              "is in notebook 03)"},
     "energy_configurations": {"it": "Configurazioni CER per cabina primaria",
                               "en": "CER configurations by primary substation"},
     "energy_no_configuration": {

@@ -46,6 +46,8 @@ CSS = """
 .wb-report .wb-figure { margin: .8em 0 1.4em; }
 @media print { .wb-report nav { display: none; } .wb-report section { break-inside: auto; }
   .wb-report table.wb-table { font-size: .78em; } .wb-report table.wb-table th { white-space: normal; }
+  .wb-report table.wb-wide { font-size: .66em; }
+  .wb-report table.wb-wide th, .wb-report table.wb-wide td { padding: .25em .35em; }
   .wb-report .wb-figure { break-inside: avoid; } .modebar-container { display: none !important; } }
 """
 
@@ -54,10 +56,15 @@ def _esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+#: Tables with more columns than this print smaller, with tighter cells, to fit A4.
+WIDE_TABLE_COLUMNS = 7
+
+
 def table_html(table: Table) -> str:
     """A :class:`Table` as an HTML ``<table>`` (escaped, numeric columns right-aligned)."""
     numeric = set(table.numeric)
-    parts = ['<table class="wb-table">']
+    wide = " wb-wide" if len(table.frame.columns) > WIDE_TABLE_COLUMNS else ""
+    parts = [f'<table class="wb-table{wide}">']
     if table.caption:
         parts.append(f"<caption>{_esc(table.caption)}</caption>")
     align = {c: ' class="num"' if c in numeric else "" for c in table.frame.columns}

@@ -239,6 +239,10 @@ def offline_html(document: str) -> str:
     return out
 
 
+#: Seed of the network layout: the same drawing at every run.
+LAYOUT_SEED = 7
+
+
 def network_document(graph: nx.DiGraph, lang: str = "it", height: str = "620px") -> str:
     """A self-contained HTML document (vis-network inlined, no CDN) of the graph."""
     from pyvis.network import Network
@@ -248,12 +252,20 @@ def network_document(graph: nx.DiGraph, lang: str = "it", height: str = "620px")
     colours = sector_colours(a.get("sector") for _, a in graph.nodes(data=True))
     weights = [a.get("weight", 0.0) for _, a in graph.nodes(data=True)]
     top = max(weights) if weights and max(weights) > 0 else 1.0
+    # positions computed here (seeded) rather than by vis.js physics in the browser: the
+    # drawing is the same at every run and complete as soon as the page loads — a
+    # printed report (headless Chromium) otherwise caught a blank or half-settled graph
+    layout = nx.spring_layout(graph.to_undirected(), seed=LAYOUT_SEED,
+                              k=2.0 / math.sqrt(max(graph.number_of_nodes(), 1))) \
+        if graph.number_of_nodes() else {}
+    scale = 220 + 40 * math.sqrt(graph.number_of_nodes())
     for n, attrs in graph.nodes(data=True):
         weight = 0.0 if attrs.get("reserved") else attrs.get("weight", 0.0) / top
         size = NODE_SIZE[0] + (NODE_SIZE[1] - NODE_SIZE[0]) * math.sqrt(max(weight, 0.0))
+        x, y = layout.get(n, (0.0, 0.0))
         net.add_node(str(n), label=str(attrs.get("label", n)), title=_node_title(attrs, lang),
                      color=colours.get(attrs.get("sector"), "#999999"), size=size,
-                     shape="dot")
+                     shape="dot", x=float(x) * scale, y=float(y) * scale)
     maxima = {}
     for _, _, attrs in graph.edges(data=True):
         for p in attrs["parts"]:
@@ -265,8 +277,7 @@ def network_document(graph: nx.DiGraph, lang: str = "it", height: str = "620px")
         net.add_edge(str(u), str(v), title=_edge_title(attrs["parts"], lang), width=width,
                      dashes=attrs["kind"] != "realizzata",
                      color=MATRIX_COLOURS.get(attrs["matrix"], "#666666"))
-    net.set_options('{"physics": {"barnesHut": {"gravitationalConstant": -6000, '
-                    '"springLength": 140}, "stabilization": {"iterations": 200}}, '
+    net.set_options('{"physics": {"enabled": false}, '
                     '"edges": {"arrows": {"to": {"enabled": true, "scaleFactor": 0.6}}, '
                     '"smooth": {"type": "continuous"}}, "interaction": {"hover": true}}')
     document = net.generate_html(notebook=False)

@@ -129,7 +129,10 @@ def sankey_figure(links: pd.DataFrame, matrix: str, lang: str = "it") -> go.Figu
     for confidentiality are counted in a note under the chart.
     """
     fig = go.Figure(sankey_trace(links, matrix, lang))
-    fig.update_layout(title=figure_title(matrix, lang), height=520,
+    # one column holds at most about half of the nodes: give each ~16 px so that the
+    # company-level diagram of the GSI stays legible (a full page at most)
+    nodes = len(set(links["source"]) | set(links["target"]))
+    fig.update_layout(title=figure_title(matrix, lang), height=int(min(1200, max(520, 16 * nodes / 2 + 120))),
                       margin=dict(l=10, r=10, t=50, b=30), font=dict(size=11))
     note = figure_note(links, lang)
     if note:

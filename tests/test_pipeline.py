@@ -21,7 +21,9 @@ reports_root: str = ""  # cartella dei rapporti
 '''
 
 WRITE_MARKER = '''import json, os, pathlib
-out = pathlib.Path(reports_root) / period / (__NAME__ + ".json")
+# beside the executed notebooks: reports/<period>/ (gsi) or reports/<period>/<audience>/
+folder = pathlib.Path(reports_root) / period / ("" if audience == "gsi" else audience)
+out = folder / (__NAME__ + ".json")
 out.write_text(json.dumps({"period": period, "audience": audience, "lang": lang,
                            "data_dir": data_dir, "store_path": store_path,
                            "key_given": os.environ.get("WORKBENCH_KEY") == __KEY__}))

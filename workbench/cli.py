@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args, **overrides):
+    if getattr(args, "reports_dir", None):
+        overrides["reports_root"] = Path(args.reports_dir).resolve()
     return load_settings(args.data_dir, args.store, args.config,
                          key_file=getattr(args, "key_file", None), **overrides)
 
@@ -122,10 +124,7 @@ def _run(args) -> int:
 
     if args.command == "report":
         from .report import run_pipeline
-        overrides = dict(period=args.period, audience=args.audience, lang=args.lang)
-        if args.reports_dir:
-            overrides["reports_root"] = Path(args.reports_dir).resolve()
-        settings = _settings(args, **overrides)
+        settings = _settings(args, period=args.period, audience=args.audience, lang=args.lang)
         result = run_pipeline(settings)
         release = result.exports.get("release")
         files = [p for p in result.files()
@@ -141,12 +140,7 @@ def _run(args) -> int:
 
     if args.command == "dashboard":
         from .report import serve_dashboard
-        overrides = {}
-        if args.reports_dir:
-            overrides["reports_root"] = Path(args.reports_dir).resolve()
-        if args.period:
-            overrides["period"] = args.period[-1]
-        settings = _settings(args, **overrides)
+        settings = _settings(args, **({"period": args.period[-1]} if args.period else {}))
         serve_dashboard(settings, port=args.port, periods=args.period, audience=args.audience)
         return 0
     raise AssertionError(args.command)  # pragma: no cover

@@ -217,6 +217,7 @@ def suppress_complementary(df: pd.DataFrame, count_column: str, value_columns: S
     protection = PROTECTION_SHARE if protection is None else protection
     ranking = (original if original is not None else df)
     rank_column = value_columns[0] if value_columns else count_column
+    true = pd.to_numeric(ranking[rank_column], errors="coerce").fillna(0.0)
     groups = [out.index] if not by else [part.index for _, part in
                                          out.groupby(list(by), sort=False, dropna=False)]
     flags = out[flag_column].astype(bool).copy()
@@ -234,7 +235,6 @@ def suppress_complementary(df: pd.DataFrame, count_column: str, value_columns: S
                                "count": counts.loc[candidates]})
                  .sort_values(["value", "count"], na_position="last").index)
         order = list(order)
-        true = pd.to_numeric(ranking[rank_column], errors="coerce").fillna(0.0)
         sensitive = list(suppressed)
 
         def narrow(hidden) -> bool:
@@ -591,6 +591,25 @@ def spatial_cells(points: pd.DataFrame, audience: str, cell_km: float = 1.0,
 REASON_MARGIN = "margine"
 
 
+def published_equations(hidden: np.ndarray, row_published: np.ndarray,
+                        column_published: np.ndarray, total_published: bool
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """What a published table tells about its withheld cells.
+
+    Returns
+    -------
+    (unknowns, a) — the withheld cells (``np.argwhere(hidden)``, one row each) and one
+    row of ``a`` per published margin: 1 for each withheld cell of that line. The line's
+    margin minus its published cells is ``a @ x`` for the withheld values ``x``.
+    """
+    unknowns = np.argwhere(hidden)
+    lines = [unknowns[:, 0] == i for i in np.flatnonzero(row_published)]
+    lines += [unknowns[:, 1] == j for j in np.flatnonzero(column_published)]
+    if total_published:
+        lines.append(np.ones(len(unknowns), dtype=bool))
+    a = np.array(lines, dtype=float).reshape(len(lines), len(unknowns))
+    return unknowns, a
+
 
 def recoverable(targets: Sequence[np.ndarray], hidden: np.ndarray, row_published: np.ndarray,
                 column_published: np.ndarray, total_published: bool) -> list[bool]:
@@ -610,25 +629,16 @@ def recoverable(targets: Sequence[np.ndarray], hidden: np.ndarray, row_published
     and margins: each published margin is one linear equation over the hidden cells of
     its line, and a target is determined when its hidden part lies in their row space.
     """
-    rows, columns = hidden.shape
-    unknowns = np.argwhere(hidden)
-    equations = []
-    for i in np.flatnonzero(row_published):
-        equations.append([1.0 if u[0] == i else 0.0 for u in unknowns])
-    for j in np.flatnonzero(column_published):
-        equations.append([1.0 if u[1] == j else 0.0 for u in unknowns])
-    if total_published:
-        equations.append([1.0] * len(unknowns))
-    equations = [e for e in equations if any(e)]
-    a = np.array(equations, dtype=float).reshape(len(equations), len(unknowns))
-    rank = np.linalg.matrix_rank(a) if len(equations) else 0
+    unknowns, a = published_equations(hidden, row_published, column_published, total_published)
+    a = a[a.any(axis=1)]  # lines with nothing hidden say nothing
+    rank = np.linalg.matrix_rank(a) if len(a) else 0
     out = []
     for target in targets:
         vector = np.array([[1.0 if target[u[0], u[1]] else 0.0 for u in unknowns]])
         if not vector.any():
             out.append(True)  # made of published cells only
         else:
-            out.append(np.linalg.matrix_rank(np.vstack([a, vector])) == rank if len(equations)
+            out.append(np.linalg.matrix_rank(np.vstack([a, vector])) == rank if len(a)
                        else False)
     return out
 
@@ -653,29 +663,13 @@ def feasible_range(target: np.ndarray, values: np.ndarray, hidden: np.ndarray,
     """
     from scipy.optimize import linprog
 
-    unknowns = [tuple(u) for u in np.argwhere(hidden)]
+    unknowns, a = published_equations(hidden, row_published, column_published, total_published)
     known = float(values[target & ~hidden].sum())
-    objective = np.array([1.0 if target[u] else 0.0 for u in unknowns])
+    objective = target[unknowns[:, 0], unknowns[:, 1]].astype(float)
     if not objective.any():
         return known, known
-    rows, equations, rhs = hidden.shape[0], [], []
-
-    def line(cells_mask):
-        equations.append([1.0 if cells_mask[u] else 0.0 for u in unknowns])
-        rhs.append(float(values[cells_mask & hidden].sum()))
-
-    for i in np.flatnonzero(row_published):
-        m = np.zeros_like(hidden)
-        m[i, :] = True
-        line(m)
-    for j in np.flatnonzero(column_published):
-        m = np.zeros_like(hidden)
-        m[:, j] = True
-        line(m)
-    if total_published:
-        line(np.ones_like(hidden))
-    a = np.array(equations).reshape(len(equations), len(unknowns)) if equations else None
-    b = np.array(rhs) if equations else None
+    b = a @ values[unknowns[:, 0], unknowns[:, 1]] if len(a) else None
+    a = a if len(a) else None
     bounds = [(0, None)] * len(unknowns)
     low = linprog(objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
     high = linprog(-objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
@@ -716,8 +710,8 @@ def protect_table_2d(values: np.ndarray, counts: np.ndarray, primary: np.ndarray
     hides none or at least two cells covering ``min_companies`` companies, no withheld
     cell or margin can be computed from what is published (:func:`recoverable`), and the
     bounds a reader can derive for each sensitive one (:func:`feasible_range`, with
-    non-negative values) stay at least ``protection`` × value below and above it. A margin is withheld
-    only when no cell is left to sacrifice.
+    non-negative values) stay at least ``protection`` × value below and above it. A
+    margin is withheld only when no cell is left to sacrifice.
     """
     values = np.nan_to_num(np.asarray(values, dtype=float))
     counts = np.nan_to_num(np.asarray(counts, dtype=float))

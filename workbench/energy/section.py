@@ -45,6 +45,7 @@ import pandas as pd
 from ..fmt import number
 from ..privacy import company_labels, disclosure_control, is_restricted
 from ..report.texts import text, vocabulary
+from ..views.figures import plotly_separators
 from .cascade import heat_cascade
 from .cer import (ROLE_EXCLUDED, configurations, default_zonal_prices, eligibility,
                   grant_eligibility, simulate_configuration)
@@ -246,11 +247,6 @@ def cer_analysis(sites: pd.DataFrame, site_energy: pd.DataFrame,
 
 
 # ------------------------------------------------------------------- section
-def plotly_separators(lang: str) -> str:
-    """Decimal and thousands marks of plotly figures: ``1.234,5`` (it), ``1,234.5`` (en)."""
-    return ",." if lang == "it" else ".,"
-
-
 def _headers(columns, lang: str) -> dict:
     """``{column: reader's header}``: the header of column ``c`` is the text
     ``energy_col_<c>`` in ``lang``."""

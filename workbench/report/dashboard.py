@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..config import NOTEBOOKS_DIR, Settings
 from ..privacy import check_audience, is_restricted
-from .release import find_releases
+from .release import ReleaseError, select_releases
 
 
 class DashboardError(Exception):
@@ -91,18 +91,11 @@ def prepare_dashboard(settings: Settings, periods: Sequence[str] | None = None, 
     if not is_restricted(audience):
         raise DashboardError("il cruscotto mostra solo rilasci per 'funders' o 'pubblico'; "
                              "il GSI lavora in JupyterLab (make lab)")
-    releases = find_releases(settings.release_root, audience)
-    if not releases:
-        raise DashboardError(f"nessun rilascio per {audience!r} in {settings.release_root}: "
-                             f"eseguire prima `workbench report --period {settings.period} "
-                             f"--audience {audience}`")
-    wanted = list(periods) if periods else list(releases)
-    missing = [p for p in wanted if p not in releases]
-    if missing:
-        raise DashboardError(f"nessun rilascio per {audience!r} del periodo "
-                             f"{', '.join(missing)} in {settings.release_root} (disponibili: "
-                             f"{', '.join(releases)}); eseguire `workbench report --period "
-                             f"{missing[0]} --audience {audience}`")
+    try:
+        wanted = list(select_releases(settings.release_root, audience, periods,
+                                      hint_period=settings.period))
+    except ReleaseError as exc:
+        raise DashboardError(str(exc)) from None
     source = NOTEBOOKS_DIR / DASHBOARD_NOTEBOOK
     extra = [Path(n) for n in notebooks]
     for path in [source, *extra]:

@@ -239,15 +239,15 @@ def run_pipeline(settings: Settings, notebooks: Sequence[str | os.PathLike] | No
             done.append(output)
     written: dict[str, Path] = {}
     report = out_dir / "report.html"
-    ran_report = any(p.name == NOTEBOOKS[-1] for p in paths) and report.exists()
-    if exports and any(p.name == NOTEBOOKS[-1] for p in paths):
+    ran_report = any(p.name == NOTEBOOKS[-1] for p in paths)
+    if exports and ran_report:
         from .exports import export_outputs
 
         try:
             written = export_outputs(settings, progress=progress)
         except Exception as exc:
             raise PipelineError("esportazioni", f"{type(exc).__name__}: {_one_line(str(exc))}") from exc
-    return PipelineResult(done, report if ran_report else None, written)
+    return PipelineResult(done, report if ran_report and report.exists() else None, written)
 
 
 def _one_line(message: str, limit: int = 300) -> str:

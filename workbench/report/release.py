@@ -42,6 +42,7 @@ import plotly.offline
 from ..config import Settings
 from ..privacy import is_restricted
 from ..store import audit, connect
+from ..views.figures import PLOTLY_CONFIG
 from .exports import CASES_DIR
 from .sections import Block, Section, Table, header_lines
 from .texts import format_date, text
@@ -124,7 +125,7 @@ def write_release(settings: Settings, sections: Iterable[Section],
             elif block.kind == "figure":
                 pio.write_html(block.content, tmp / "grafici" / f"{stem}.html",
                                include_plotlyjs="plotly.min.js", full_html=True,
-                               config={"displaylogo": False, "responsive": True})
+                               config=PLOTLY_CONFIG)
                 (tmp / "grafici" / f"{stem}.json").write_text(
                     pio.to_json(block.content, validate=True), encoding="utf-8")
                 entry.update(file=f"grafici/{stem}.json", page=f"grafici/{stem}.html")
@@ -202,6 +203,32 @@ def find_releases(release_root: str | Path, audience: str = "funders") -> dict[s
     root = Path(release_root)
     found = {p.parent.parent.name: p.parent for p in root.glob(f"*/{audience}/{MANIFEST}")}
     return dict(sorted(found.items()))
+
+
+def select_releases(release_root: str | Path, audience: str,
+                    periods: Iterable[str] | None = None,
+                    hint_period: str = "AAAA-MM") -> dict[str, Path]:
+    """The releases of ``audience`` for ``periods`` (None: every one found), period →
+    folder, oldest first. ``hint_period`` goes into the command suggested when there is
+    no release at all.
+
+    Raises
+    ------
+    ReleaseError — there is no release of the audience, or a period has none; the
+        message says which ``workbench report`` command writes it.
+    """
+    releases = find_releases(release_root, audience)
+    if not releases:
+        raise ReleaseError(f"nessun rilascio per {audience!r} in {release_root}: eseguire "
+                           f"prima `workbench report --period {hint_period} --audience {audience}`")
+    wanted = list(periods) if periods else list(releases)
+    missing = [p for p in wanted if p not in releases]
+    if missing:
+        raise ReleaseError(f"nessun rilascio per {audience!r} del periodo "
+                           f"{', '.join(missing)} in {release_root} (disponibili: "
+                           f"{', '.join(releases)}); eseguire `workbench report --period "
+                           f"{missing[0]} --audience {audience}`")
+    return {p: releases[p] for p in sorted(wanted)}
 
 
 @dataclass
@@ -306,16 +333,10 @@ def show_release(release_root: str | Path, period: str | None = None,
             return None
     from .html import display_document
 
-    releases = find_releases(release_root, audience)
-    if not releases:
-        raise ReleaseError(f"nessun rilascio per {audience!r} in {release_root}: eseguire "
-                           f"`workbench report --period AAAA-MM --audience {audience}`")
+    releases = select_releases(release_root, audience)
     if period is None:
         period = list(releases)[-1]
-    if period not in releases:
-        raise ReleaseError(f"nessun rilascio per {audience!r} del periodo {period} in "
-                           f"{release_root} (disponibili: {', '.join(releases)})")
-    release = read_release(releases[period])
+    release = read_release(select_releases(release_root, audience, [period])[period])
     others = [p for p in releases if p != period]
     made = datetime.fromisoformat(release.manifest["generated_at"])
     check = text("release_verified", release.lang, n=len(release.manifest["files"]),
@@ -327,5 +348,6 @@ def show_release(release_root: str | Path, period: str | None = None,
 
 
 __all__ = ["write_release", "verify_release", "read_release", "show_release", "find_releases",
+           "select_releases",
            "Release", "ReleaseError", "RELEASED_REPORT_FILES", "MANIFEST", "CONTENT",
            "sha256_of"]

@@ -29,6 +29,7 @@ from ..privacy import (DOMINANCE_SHARE, MIN_COMPANIES, PROTECTION_SHARE, company
                        is_restricted)
 from ..reference import UNCLASSIFIED_SECTION, ateco_sections, resource_classes
 from ..store import connect
+from ..views.figures import plotly_separators
 from .texts import (format_date, format_eur, format_number, format_quantity, text,
                     vocabulary)
 
@@ -352,7 +353,7 @@ def _aziende(w: _Writer, data) -> Section:
         x=[w.t(f"size_{c}") for c in shown["size_class"]], y=shown["companies"],
         marker_color="#31a354", hovertemplate="%{x}: %{y}<extra></extra>"))
     fig.update_layout(title=w.t("sec_aziende"), yaxis_title=w.t("companies"),
-                      separators=",." if w.lang == "it" else ".,", height=360,
+                      separators=plotly_separators(w.lang), height=360,
                       margin=dict(l=60, r=20, t=60, b=40))
     blocks = [
         Block("text", w.t("aziende_note")),
@@ -458,7 +459,7 @@ def _sinergie(w: _Writer, data) -> Section:
                              name=w.t(f"matrix_{matrix}"), marker_color=MATRIX_COLOURS[matrix]))
     fig.update_layout(barmode="stack", title=w.t("sec_sinergie"), height=420,
                       yaxis=dict(autorange="reversed"), xaxis_title=w.t("synergies"),
-                      separators=",." if w.lang == "it" else ".,",
+                      separators=plotly_separators(w.lang),
                       margin=dict(l=140, r=20, t=60, b=40))
     blocks = [
         Block("text", w.t("sinergie_note")),
@@ -812,5 +813,4 @@ def header_lines(settings: Settings, now: datetime | None = None) -> list[str]:
 
 __all__ = ["SECTION_KEYS", "WASTE_TABLE_KEYS", "Section", "Block", "Table", "report_data",
            "report_sections", "sankey_figures_or_none", "energy_results_or_none", "frame_table",
-           "formatted_frame",
-           "header_lines"]
+           "formatted_frame", "header_lines"]

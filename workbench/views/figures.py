@@ -18,6 +18,11 @@ import json
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 
+def plotly_separators(lang: str) -> str:
+    """Decimal and thousands marks of plotly figures: ``1.234,5`` (it), ``1,234.5`` (en)."""
+    return ",." if lang == "it" else ".,"
+
+
 def plotly_bundle(fig, config: dict | None = None) -> dict:
     """The figure as plotly's notebook mimetype, for ``display(bundle, raw=True)``."""
     import plotly.io as pio
@@ -49,4 +54,4 @@ def register_fast_display() -> bool:
     return True
 
 
-__all__ = ["PLOTLY_CONFIG", "plotly_bundle", "register_fast_display"]
+__all__ = ["PLOTLY_CONFIG", "plotly_bundle", "plotly_separators", "register_fast_display"]
